@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Build the Debian 12 test-host image from debootstrap and import it under a local tag.
+# Rebuilt only when the image is missing or this recipe (script + trusted CA files) changed.
+# GPULAB_TEST_IMAGE overrides the tag; set GPULAB_TEST_IMAGE_PREBUILT=1 to use an image you
+# pulled yourself (it must already exist and have python3, sudo and apt available).
+set -euo pipefail
+
+image=${GPULAB_TEST_IMAGE:-gpulab/debian12-test:local}
+mirror=${GPULAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+ca_dir=/usr/local/share/ca-certificates
+packages=python3,python3-apt,python3-packaging,sudo,ca-certificates,gnupg,systemd,procps,kmod,xz-utils
+
+if [ "${GPULAB_TEST_IMAGE_PREBUILT:-0}" = 1 ]; then
+  docker image inspect "${image}" >/dev/null 2>&1 || {
+    echo "build-test-image: GPULAB_TEST_IMAGE_PREBUILT=1 but ${image} is not present" >&2; exit 1; }
+  exit 0
+fi
+
+recipe=$( { cat "$0"; echo "${mirror} ${packages}"; find "${ca_dir}" -type f -name '*.crt' -print0 2>/dev/null \
+  | sort -z | xargs -0 -r cat; } | sha256sum | cut -c1-16)
+have=$(docker image inspect -f '{{ index .Config.Labels "gpulab.recipe" }}' "${image}" 2>/dev/null || true)
+if [ "${have}" = "${recipe}" ]; then
+  echo "build-test-image: ${image} is current (recipe ${recipe})"
+  exit 0
+fi
+
+if ! command -v debootstrap >/dev/null 2>&1; then
+  echo "build-test-image: installing debootstrap from Debian" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+fi
+
+work=$(mktemp -d /var/tmp/gpulab-rootfs.XXXXXX)
+trap 'rm -rf "${work}"' EXIT
+root=${work}/rootfs
+echo "build-test-image: debootstrap bookworm into ${root} (a few minutes)" >&2
+debootstrap --variant=minbase --include="${packages}" bookworm "${root}" "${mirror}" >"${work}/debootstrap.log" 2>&1 || {
+  tail -n 30 "${work}/debootstrap.log" >&2; exit 1; }
+
+# Every Debian suite the roles may use, signed by Debian's own archive keyring.
+cat > "${root}/etc/apt/sources.list" <<SOURCES
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror} bookworm main contrib non-free non-free-firmware
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror} bookworm-updates main contrib non-free non-free-firmware
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror} bookworm-backports main contrib non-free non-free-firmware
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror%/debian}/debian-security bookworm-security main contrib non-free non-free-firmware
+SOURCES
+
+# Trust the controller's extra CA certificates so pip and apt work through its proxy.
+if compgen -G "${ca_dir}/*.crt" >/dev/null; then
+  cp "${ca_dir}"/*.crt "${root}/usr/local/share/ca-certificates/"
+  chroot "${root}" update-ca-certificates >/dev/null
+fi
+rm -rf "${root}"/var/lib/apt/lists/* "${root}"/var/cache/apt/archives/*.deb
+
+tar -C "${root}" -c . | docker import \
+  --change "LABEL gpulab.recipe=${recipe}" \
+  --change 'ENV LANG=C.UTF-8' \
+  --change 'CMD ["sleep", "infinity"]' \
+  - "${image}" >/dev/null
+echo "build-test-image: built ${image} (recipe ${recipe})"
