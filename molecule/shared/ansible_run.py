@@ -1,0 +1,33 @@
+"""Run ansible-playbook against a molecule scenario's instances from a testinfra verifier.
+
+Used by verifiers that check what a user sees in the output of a real run (the summary, the
+recap, a failure message), not only the state a run left behind.
+"""
+
+import os
+import re
+import subprocess
+
+PROJECT = os.environ["MOLECULE_PROJECT_DIRECTORY"]
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+RECAP_LINE = re.compile(r"^(?P<host>\S+)\s+:\s+ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+"
+                        r"unreachable=(?P<unreachable>\d+)\s+failed=(?P<failed>\d+)", re.M)
+
+
+def run_playbook(playbook, *extra, timeout=900):
+    """Run a playbook of this checkout (path relative to it) against the scenario's hosts."""
+    env = dict(os.environ,
+               ANSIBLE_CONFIG=os.path.join(PROJECT, "ansible.cfg"),
+               ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default",
+               ANSIBLE_NOCOLOR="1",
+               ANSIBLE_FORCE_COLOR="0")
+    return subprocess.run(
+        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
+         os.path.join(PROJECT, playbook), *extra],
+        env=env, capture_output=True, text=True, check=False, timeout=timeout)
+
+
+def recap(stdout):
+    """The PLAY RECAP counters per host: {host: {"ok": n, "changed": n, ...}}."""
+    return {m["host"]: {k: int(v) for k, v in m.groupdict().items() if k != "host"}
+            for m in RECAP_LINE.finditer(ANSI.sub("", stdout))}
