@@ -1,0 +1,255 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpulab.pytorch_stack contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# PRIVATE: this module_utils file is internal to gpulab.pytorch_stack. Its API may change at any
+# time; other collections must not import it.
+"""What works with what: the one compatibility table of the collection.
+
+Plain Python literals only (no logic), so modules can ship it through AnsiballZ. It is read only
+by ``_compat.py``; roles reach it through the ``gpulab.pytorch_stack.*`` filters. Every table
+names its source; where a value is not from the cited primary source it says so. Facts were
+collected 2026-11 (see the collection's FACTS notes); update a table and its source together,
+and run tests/unit/plugins/module_utils/test__compat.py, which checks the tables against each
+other.
+
+Versions are strings ("12.8", "570.26"); compute capabilities are "major.minor" strings ("9.0").
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+# Minimum Linux x86_64 driver for each CUDA toolkit release (the GA release of that minor).
+# Source: CUDA Toolkit release notes, Table 3 "CUDA Toolkit and Corresponding Driver Versions"
+# (docs.nvidia.com/cuda/cuda-toolkit-release-notes). 12.3 and 12.5 are from the same table but
+# were not re-checked for the 2026-11 notes.
+CUDA_MIN_DRIVER = {
+    "11.8": "520.61.05",
+    "12.0": "525.60.13",
+    "12.1": "530.30.02",
+    "12.2": "535.54.03",
+    "12.3": "545.23.06",
+    "12.4": "550.54.14",
+    "12.5": "555.42.02",
+    "12.6": "560.28.03",
+    "12.8": "570.26",
+    "12.9": "575.51.03",
+    "13.0": "580.65.06",
+    "13.1": "590.44.01",
+    "13.2": "595.45.04",
+}
+
+# Minor-version compatibility: an application built with any CUDA X.y runs (with reduced
+# features: no PTX JIT of newer PTX, some APIs missing) on a driver at or above the floor of X.
+# Source: CUDA Compatibility guide, "Minor Version Compatibility" (docs.nvidia.com/deploy/
+# cuda-compatibility). The guide gives 11.x >= 450.80.02 and 12.x >= 525.60.13; for 13.x the
+# collection's notes only record ">= 580".
+CUDA_MINOR_COMPAT_FLOOR = {
+    "11": "450.80.02",
+    "12": "525.60.13",
+    "13": "580",
+}
+
+# Compute capabilities the collection knows, with their architecture and example GPUs.
+# Source: developer.nvidia.com/cuda-gpus (CC per GPU); Jetson-only capabilities (5.3, 6.2, 7.2,
+# 8.7, 11.0) are left out: this collection provisions PCIe/SXM servers and workstations.
+COMPUTE_CAPABILITIES = {
+    "5.0": {"architecture": "maxwell", "gpus": ["GTX 750 Ti", "Quadro K2200"]},
+    "5.2": {"architecture": "maxwell", "gpus": ["Tesla M40", "Tesla M60", "GTX 980"]},
+    "6.0": {"architecture": "pascal", "gpus": ["Tesla P100"]},
+    "6.1": {"architecture": "pascal", "gpus": ["Tesla P4", "Tesla P40", "GTX 1080"]},
+    "7.0": {"architecture": "volta", "gpus": ["V100"]},
+    "7.5": {"architecture": "turing", "gpus": ["T4", "RTX 20xx"]},
+    "8.0": {"architecture": "ampere", "gpus": ["A100", "A30"]},
+    "8.6": {"architecture": "ampere", "gpus": ["A10", "A40", "RTX 3090"]},
+    "8.9": {"architecture": "ada", "gpus": ["L4", "L40S", "RTX 4090"]},
+    "9.0": {"architecture": "hopper", "gpus": ["H100", "H200", "GH200"]},
+    "10.0": {"architecture": "blackwell", "gpus": ["B200", "GB200"]},
+    "10.3": {"architecture": "blackwell", "gpus": ["B300"]},
+    "12.0": {"architecture": "blackwell", "gpus": ["RTX 5090", "RTX PRO 6000 Blackwell"]},
+    "12.1": {"architecture": "blackwell", "gpus": ["GB10"]},
+}
+
+# First CUDA toolkit that can compile for a compute capability, and the first that no longer
+# can (None: still supported by the newest toolkit in CUDA_MIN_DRIVER).
+# Sources: CUDA release notes of each version; sm_90 and sm_89 arrived in 11.8, sm_100 and sm_120
+# in 12.8, sm_103 and sm_121 (GB10) in 13.0 (the 12.8/13.0 entries from a third-party summary,
+# unverified against NVIDIA's notes); CUDA 13.0 removed offline compilation for Maxwell, Pascal
+# and Volta (13.0 release notes). Earlier first versions (6.0 for sm_50 ... 11.1 for sm_86) are
+# from the respective release notes and matter only for "< 11.8" questions.
+ARCH_CUDA_SUPPORT = {
+    "5.0": {"first": "6.0", "removed": "13.0"},
+    "5.2": {"first": "6.5", "removed": "13.0"},
+    "6.0": {"first": "8.0", "removed": "13.0"},
+    "6.1": {"first": "8.0", "removed": "13.0"},
+    "7.0": {"first": "9.0", "removed": "13.0"},
+    "7.5": {"first": "10.0", "removed": None},
+    "8.0": {"first": "11.0", "removed": None},
+    "8.6": {"first": "11.1", "removed": None},
+    "8.9": {"first": "11.8", "removed": None},
+    "9.0": {"first": "11.8", "removed": None},
+    "10.0": {"first": "12.8", "removed": None},
+    "10.3": {"first": "13.0", "removed": None},
+    "12.0": {"first": "12.8", "removed": None},
+    "12.1": {"first": "13.0", "removed": None},
+}
+
+# GPU architectures: kernel-module flavours and driver branch support.
+# open_kernel: "unsupported" (proprietary modules only), "supported", or "required".
+# Source: NVIDIA driver installation guide, kernel modules page (open modules work only on
+# Turing and newer, are the default from branch 560, and Blackwell requires them);
+# NVIDIA/open-gpu-kernel-modules README "Compatible GPUs" (every listed id is Turing or newer).
+# last_branch: the last driver branch that supports the architecture (None: still supported).
+# Source: NVIDIA/ansible-role-nvidia-driver issue #89 (R580 is the last branch for Maxwell,
+# Pascal and Volta).
+ARCHITECTURES = {
+    "maxwell": {"open_kernel": "unsupported", "last_branch": "580"},
+    "pascal": {"open_kernel": "unsupported", "last_branch": "580"},
+    "volta": {"open_kernel": "unsupported", "last_branch": "580"},
+    "turing": {"open_kernel": "supported", "last_branch": None},
+    "ampere": {"open_kernel": "supported", "last_branch": None},
+    "ada": {"open_kernel": "supported", "last_branch": None},
+    "hopper": {"open_kernel": "supported", "last_branch": None},
+    "blackwell": {"open_kernel": "required", "last_branch": None},
+}
+
+# NVIDIA (vendor 0x10de) PCI device-id ranges per architecture, inclusive, as "0x" strings.
+# Source: the PCI ID Repository (pci-ids.ucw.cz, pciutils/pciids `pci.ids`): NVIDIA allocates
+# device ids per chip in blocks (GM107 0x138x, GP104 0x1b8x, GV100 0x1dbx, TU102 0x1e0x,
+# GA100 0x20bx, GH100 0x233x, AD102 0x268x, GB100 0x290x, GB202 0x2b8x, GB110 0x318x, ...).
+# The blocks below are the chips' blocks merged; ids between blocks are unknown here.
+PCI_ID_RANGES = [
+    ("0x1340", "0x15ef", "maxwell"),   # GM107/GM108/GM200/GM204/GM206
+    ("0x15f0", "0x15ff", "pascal"),    # GP100
+    ("0x1600", "0x17ff", "maxwell"),   # GM20x mobile and GM200 (0x17c2 TITAN X, 0x17fd M40)
+    ("0x1b00", "0x1d7f", "pascal"),    # GP102/GP104/GP106/GP107/GP108
+    ("0x1d80", "0x1dff", "volta"),     # GV100
+    ("0x1e00", "0x1fff", "turing"),    # TU102/TU104/TU106/TU117
+    ("0x2080", "0x20ff", "ampere"),    # GA100
+    ("0x2180", "0x21ff", "turing"),    # TU116
+    ("0x2200", "0x223f", "ampere"),    # GA102
+    ("0x2300", "0x23ff", "hopper"),    # GH100
+    ("0x2400", "0x25ff", "ampere"),    # GA103/GA104/GA106/GA107
+    ("0x2680", "0x28ff", "ada"),       # AD102/AD103/AD104/AD106/AD107
+    ("0x2900", "0x29ff", "blackwell"), # GB100/GB102 (B200, GB200, B100)
+    ("0x2b00", "0x2fff", "blackwell"), # GB10B/GB202/GB203/GB205/GB206/GB207
+    ("0x3100", "0x31ff", "blackwell"), # GB110 (B300)
+]
+
+# Where a device id is in no range above: every id at or above this one is Turing or newer (the
+# lowest id in the open-gpu-kernel-modules "Compatible GPUs" table is 0x1E02, TITAN RTX, and no
+# pre-Turing chip was allocated above it), so the open kernel modules support it ...
+OPEN_KERNEL_MIN_DEVICE_ID = "0x1e00"
+# ... and every id at or above this one is Blackwell or newer (Hopper and Ada blocks all lie
+# below GB100's 0x2900), so the open kernel modules are required.
+OPEN_KERNEL_REQUIRED_MIN_DEVICE_ID = "0x2900"
+
+# Known devices: the name NVML reports for them and their compute capability.
+# Sources: device ids from pci.ids (PCI ID Repository), names as nvidia-smi / NVML print them,
+# capability from developer.nvidia.com/cuda-gpus. Datacenter parts and a few workstation cards.
+PCI_DEVICES = {
+    "0x13f2": {"name": "Tesla M60", "compute_capability": "5.2"},
+    "0x17fd": {"name": "Tesla M40", "compute_capability": "5.2"},
+    "0x15f7": {"name": "Tesla P100-PCIE-12GB", "compute_capability": "6.0"},
+    "0x15f8": {"name": "Tesla P100-PCIE-16GB", "compute_capability": "6.0"},
+    "0x15f9": {"name": "Tesla P100-SXM2-16GB", "compute_capability": "6.0"},
+    "0x1b38": {"name": "Tesla P40", "compute_capability": "6.1"},
+    "0x1bb3": {"name": "Tesla P4", "compute_capability": "6.1"},
+    "0x1db1": {"name": "Tesla V100-SXM2-16GB", "compute_capability": "7.0"},
+    "0x1db4": {"name": "Tesla V100-PCIE-16GB", "compute_capability": "7.0"},
+    "0x1db5": {"name": "Tesla V100-SXM2-32GB", "compute_capability": "7.0"},
+    "0x1db6": {"name": "Tesla V100-PCIE-32GB", "compute_capability": "7.0"},
+    "0x1df6": {"name": "Tesla V100S-PCIE-32GB", "compute_capability": "7.0"},
+    "0x1eb8": {"name": "Tesla T4", "compute_capability": "7.5"},
+    "0x20b0": {"name": "NVIDIA A100-SXM4-40GB", "compute_capability": "8.0"},
+    "0x20b2": {"name": "NVIDIA A100-SXM4-80GB", "compute_capability": "8.0"},
+    "0x20b5": {"name": "NVIDIA A100 80GB PCIe", "compute_capability": "8.0"},
+    "0x20b7": {"name": "NVIDIA A30", "compute_capability": "8.0"},
+    "0x20f1": {"name": "NVIDIA A100-PCIE-40GB", "compute_capability": "8.0"},
+    "0x2204": {"name": "NVIDIA GeForce RTX 3090", "compute_capability": "8.6"},
+    "0x2230": {"name": "NVIDIA RTX A6000", "compute_capability": "8.6"},
+    "0x2235": {"name": "NVIDIA A40", "compute_capability": "8.6"},
+    "0x2236": {"name": "NVIDIA A10", "compute_capability": "8.6"},
+    "0x2237": {"name": "NVIDIA A10G", "compute_capability": "8.6"},
+    "0x2330": {"name": "NVIDIA H100 80GB HBM3", "compute_capability": "9.0"},
+    "0x2331": {"name": "NVIDIA H100 PCIe", "compute_capability": "9.0"},
+    "0x2335": {"name": "NVIDIA H200", "compute_capability": "9.0"},
+    "0x2684": {"name": "NVIDIA GeForce RTX 4090", "compute_capability": "8.9"},
+    "0x26b5": {"name": "NVIDIA L40", "compute_capability": "8.9"},
+    "0x26b9": {"name": "NVIDIA L40S", "compute_capability": "8.9"},
+    "0x27b8": {"name": "NVIDIA L4", "compute_capability": "8.9"},
+    "0x2901": {"name": "NVIDIA B200", "compute_capability": "10.0"},
+    "0x2941": {"name": "NVIDIA GB200", "compute_capability": "10.0"},
+    "0x2b85": {"name": "NVIDIA GeForce RTX 5090", "compute_capability": "12.0"},
+    "0x2bb5": {"name": "NVIDIA RTX PRO 6000 Blackwell Server Edition",
+               "compute_capability": "12.0"},
+    "0x3182": {"name": "NVIDIA B300 SXM6 AC", "compute_capability": "10.3"},
+}
+
+# PyTorch wheel indexes: https://download.pytorch.org/whl/<variant>.
+TORCH_INDEX_BASE = "https://download.pytorch.org/whl/"
+
+# Torch releases the tables below know, oldest first.
+TORCH_VERSIONS = ["2.0", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7", "2.8", "2.9",
+                  "2.10", "2.11", "2.12", "2.13", "2.14"]
+
+# Which torch releases each variant index publishes. "stable": published as a supported
+# build; "experimental": published, marked experimental in the release matrix.
+# Source: PyTorch RELEASE.md release compatibility matrix (pytorch/pytorch), as recorded
+# 2026-11. "cpu" is published for every release.
+TORCH_VARIANTS = {
+    "cu118": {"cuda": "11.8", "stable": ["2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7"],
+              "experimental": ["2.0"]},
+    "cu121": {"cuda": "12.1", "stable": ["2.4", "2.5"], "experimental": ["2.1", "2.2", "2.3"]},
+    "cu124": {"cuda": "12.4", "stable": ["2.5", "2.6"], "experimental": ["2.4"]},
+    "cu126": {"cuda": "12.6",
+              "stable": ["2.7", "2.8", "2.9", "2.10", "2.11", "2.12", "2.13", "2.14"],
+              "experimental": ["2.6"]},
+    "cu128": {"cuda": "12.8", "stable": ["2.8", "2.9", "2.10", "2.11"], "experimental": ["2.7"]},
+    "cu129": {"cuda": "12.9", "stable": [], "experimental": ["2.8"]},
+    "cu130": {"cuda": "13.0", "stable": ["2.11", "2.12", "2.13", "2.14"],
+              "experimental": ["2.9", "2.10"]},
+    "cu132": {"cuda": "13.2", "stable": ["2.14"], "experimental": ["2.12", "2.13"]},
+    "cpu": {"cuda": None, "stable": list(TORCH_VERSIONS), "experimental": []},
+}
+
+# TORCH_CUDA_ARCH_LIST the official Linux x86_64 wheels were built with, per variant and torch
+# release; "+PTX" marks the capability whose PTX is embedded as well (forward compatible).
+# Only combinations with a source are recorded; others are unknown to the collection.
+# Sources: torch 2.8 - pytorch/pytorch .ci/manywheel/build_cuda.sh at commit 00c7a380 (the 2.8
+# cycle, when the wheels were CUDA 12.6/12.8/12.9; 2.8 dropped sm_50-sm_61 from cu128/cu129 and
+# kept sm_70, pytorch/pytorch #157517);
+# torch 2.12-2.14 - the collection's 2026-11 notes from the 2.12-2.14 builds: cu126 covers
+# sm_50-sm_90, cu130/cu132 cover sm_75-sm_90, sm_100, sm_120 and PTX.
+TORCH_ARCH_LISTS = [
+    {"torch": ["2.8"], "variant": "cu126", "arch_list": "5.0;6.0;7.0;7.5;8.0;8.6;9.0"},
+    {"torch": ["2.8"], "variant": "cu128", "arch_list": "7.0;7.5;8.0;8.6;9.0;10.0;12.0"},
+    {"torch": ["2.8"], "variant": "cu129", "arch_list": "7.0;7.5;8.0;8.6;9.0;10.0;12.0+PTX"},
+    {"torch": ["2.12", "2.13", "2.14"], "variant": "cu126",
+     "arch_list": "5.0;6.0;7.0;7.5;8.0;8.6;9.0"},
+    {"torch": ["2.12", "2.13", "2.14"], "variant": "cu130",
+     "arch_list": "7.5;8.0;8.6;9.0;10.0;12.0+PTX"},
+    {"torch": ["2.12", "2.13", "2.14"], "variant": "cu132",
+     "arch_list": "7.5;8.0;8.6;9.0;10.0;12.0+PTX"},
+]
+
+# torchvision release series paired with each torch release.
+# Source: pytorch/vision README compatibility table (pattern: torchvision 0.(m+15) pairs with
+# torch 2.m; 0.28 <-> 2.13 and 0.29 <-> 2.14 confirmed 2026-11).
+TORCHVISION_FOR_TORCH = {
+    "2.0": "0.15", "2.1": "0.16", "2.2": "0.17", "2.3": "0.18", "2.4": "0.19", "2.5": "0.20",
+    "2.6": "0.21", "2.7": "0.22", "2.8": "0.23", "2.9": "0.24", "2.10": "0.25", "2.11": "0.26",
+    "2.12": "0.27", "2.13": "0.28", "2.14": "0.29",
+}
+
+# cuDNN major release -> CUDA major versions it is built for.
+# Sources: cuDNN 8.9 archives ship `_cuda11` and `_cuda12` builds (cuDNN archive/support
+# matrix); cuDNN 9 ships builds for CUDA 11.8 and 12.x (pytorch/builder #660, cuDNN 9.1 for
+# cu118/cu121/cu124) and for CUDA 13 (`cudnn9-cuda-13` packages, PyPI `nvidia-cudnn-cu13`).
+# Not every cuDNN 9 minor is built for every CUDA major (CUDA 11 builds stopped, CUDA 13 builds
+# started, during 9.x): check the exact minor against NVIDIA's cuDNN support matrix.
+CUDNN_CUDA_MAJORS = {
+    "8": ["11", "12"],
+    "9": ["11", "12", "13"],
+}
