@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: gpulab.pytorch_stack contributors
-# Apache License 2.0 (see LICENSE)
+# Copyright: (c) 2026, gpulab.pytorch_stack contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
 # PRIVATE: this module_utils file is internal to gpulab.pytorch_stack. Its API may change at any
 # time; other collections must not import it.

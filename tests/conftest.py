@@ -1,0 +1,88 @@
+# Copyright: (c) 2026, gpulab.pytorch_stack contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fixtures shared by unit and integration tests: the NVML test double and fake sysfs trees.
+
+nvidia-ml-py loads libnvidia-ml.so.1 once per process, so everything that goes through the
+double runs in a fresh process started with LD_LIBRARY_PATH and GPULAB_NVML_PROFILE set
+(``nvml_env``).
+"""
+
+import os
+import subprocess
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DOUBLE_DIR = os.path.join(REPO, "tests", "nvml_double")
+PROFILE_DIR = os.path.join(DOUBLE_DIR, "profiles")
+COLLECTIONS = os.path.join(REPO, ".collections")
+PROFILES = sorted(name[:-len(".profile")] for name in os.listdir(PROFILE_DIR)
+                  if name.endswith(".profile"))
+
+
+@pytest.fixture(scope="session")
+def nvml_double(tmp_path_factory):
+    """Directory holding the freshly built libnvidia-ml.so.1 double (built once per session)."""
+    out = tmp_path_factory.mktemp("nvml_double")
+    subprocess.run([os.path.join(DOUBLE_DIR, "build.sh"), str(out)], check=True)
+    return str(out)
+
+
+@pytest.fixture(scope="session")
+def nvml_env(nvml_double):
+    """``nvml_env(profile)`` -> environment for a child process that loads the double with that
+    profile (a name from tests/nvml_double/profiles or a path); ``profile=None`` leaves the double
+    off the loader path ("no library")."""
+    def make(profile, **extra):
+        env = dict(os.environ)
+        env.pop("LD_LIBRARY_PATH", None)
+        env.pop("GPULAB_NVML_PROFILE", None)
+        env["PYTHONPATH"] = COLLECTIONS
+        if profile is not None:
+            path = profile if os.sep in profile else os.path.join(PROFILE_DIR, profile + ".profile")
+            env["LD_LIBRARY_PATH"] = nvml_double
+            env["GPULAB_NVML_PROFILE"] = path
+        env.update(extra)
+        return env
+    return make
+
+
+def _write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+@pytest.fixture
+def make_sysfs(tmp_path):
+    """``make_sysfs(devices, kernel_module_version=None, name="sys")`` -> path of a fake sysfs
+    tree. ``devices``: ``(bus_id, vendor, device, class, driver_or_None)`` tuples."""
+    def make(devices, kernel_module_version=None, name="sys"):
+        root = tmp_path / name
+        base = root / "bus" / "pci" / "devices"
+        base.mkdir(parents=True)
+        drivers = root / "bus" / "pci" / "drivers"
+        for bus_id, vendor, device, pci_class, driver in devices:
+            for key, value in (("vendor", vendor), ("device", device), ("class", pci_class)):
+                _write(base / bus_id / key, value + "\n")
+            if driver:
+                (drivers / driver).mkdir(parents=True, exist_ok=True)
+                (base / bus_id / "driver").symlink_to(drivers / driver)
+        if kernel_module_version:
+            _write(root / "module" / "nvidia" / "version", kernel_module_version + "\n")
+        return str(root)
+    return make
+
+
+def hgx_devices(device_id, count=8, driver=None):
+    """PCI functions of an HGX board: ``count`` GPUs plus an NVIDIA audio-class function that
+    must not count as a GPU."""
+    buses = ["07", "0f", "47", "4e", "87", "90", "b7", "bd"]
+    gpus = [("0000:%s:00.0" % bus, "0x10de", device_id, "0x030200", driver)
+            for bus in buses[:count]]
+    return gpus + [("0000:00:1f.3", "0x8086", "0x7a50", "0x040300", None),
+                   ("0000:07:00.1", "0x10de", "0x22ba", "0x040300", None)]
+
+
+@pytest.fixture
+def hgx():
+    return hgx_devices
