@@ -52,24 +52,40 @@ def _write(path, text):
     path.write_text(text)
 
 
+def build_sysfs(root, devices, kernel_module_version=None):
+    """Write a fake sysfs tree at ``root`` (a pathlib.Path) and return its path as a string.
+
+    ``devices``: ``(bus_id, vendor, device, class, driver_or_None)`` tuples, written as
+    ``bus/pci/devices/<bus_id>/{vendor,device,class}`` with a ``driver`` symlink;
+    ``kernel_module_version`` goes to ``module/nvidia/version``."""
+    base = root / "bus" / "pci" / "devices"
+    base.mkdir(parents=True)
+    drivers = root / "bus" / "pci" / "drivers"
+    for bus_id, vendor, device, pci_class, driver in devices:
+        for key, value in (("vendor", vendor), ("device", device), ("class", pci_class)):
+            _write(base / bus_id / key, value + "\n")
+        if driver:
+            (drivers / driver).mkdir(parents=True, exist_ok=True)
+            (base / bus_id / "driver").symlink_to(drivers / driver)
+    if kernel_module_version:
+        _write(root / "module" / "nvidia" / "version", kernel_module_version + "\n")
+    return str(root)
+
+
 @pytest.fixture
 def make_sysfs(tmp_path):
-    """``make_sysfs(devices, kernel_module_version=None, name="sys")`` -> path of a fake sysfs
-    tree. ``devices``: ``(bus_id, vendor, device, class, driver_or_None)`` tuples."""
+    """``make_sysfs(devices, kernel_module_version=None, name="sys")`` -> a fake sysfs tree in
+    this test's tmp_path (see :func:`build_sysfs`)."""
     def make(devices, kernel_module_version=None, name="sys"):
-        root = tmp_path / name
-        base = root / "bus" / "pci" / "devices"
-        base.mkdir(parents=True)
-        drivers = root / "bus" / "pci" / "drivers"
-        for bus_id, vendor, device, pci_class, driver in devices:
-            for key, value in (("vendor", vendor), ("device", device), ("class", pci_class)):
-                _write(base / bus_id / key, value + "\n")
-            if driver:
-                (drivers / driver).mkdir(parents=True, exist_ok=True)
-                (base / bus_id / "driver").symlink_to(drivers / driver)
-        if kernel_module_version:
-            _write(root / "module" / "nvidia" / "version", kernel_module_version + "\n")
-        return str(root)
+        return build_sysfs(tmp_path / name, devices, kernel_module_version)
+    return make
+
+
+@pytest.fixture(scope="session")
+def session_sysfs(tmp_path_factory):
+    """Like ``make_sysfs``, for session- and module-scoped fixtures."""
+    def make(devices, kernel_module_version=None, name="sys"):
+        return build_sysfs(tmp_path_factory.mktemp(name), devices, kernel_module_version)
     return make
 
 
