@@ -48,6 +48,11 @@ attributes:
     support: full
   platform:
     platforms: posix
+notes:
+  - With two or more facts modules, fact gathering runs them in parallel by default, as async
+    jobs polled with C(async_status). On small machines that is slower than running them one
+    after the other; set C(ansible_facts_parallel=false) (or C(parallel=false) on the
+    C(ansible.builtin.gather_facts) task). The collection's C(benchmarks/RESULTS.md) has figures.
 seealso:
   - module: gpulab.pytorch_stack.gpu_info
 """
@@ -72,6 +77,7 @@ EXAMPLES = r"""
     ansible_facts_modules:
       - ansible.builtin.setup
       - gpulab.pytorch_stack.gpu_facts
+    ansible_facts_parallel: false   # one after the other: faster on small machines (see notes)
 
 - name: Show what the host has
   ansible.builtin.debug:
