@@ -1,0 +1,247 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpulab.pytorch_stack contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# PRIVATE: this module_utils file is internal to gpulab.pytorch_stack. Its API may change at any
+# time; other collections must not import it.
+"""Judge what the pytorch2 role's verify script saw inside the environment.
+
+The script (roles/pytorch2/files/gpulab_verify_torch.py) only reports facts as JSON: versions,
+``torch.cuda.is_available()``, devices and their compute capabilities, ``get_arch_list()``,
+cuDNN. Every decision (is each GPU covered by the build's kernels or PTX, is the host usable, what
+to change) is made here, with the GPU facts of the host (``ansible_facts.gpu``).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.gpulab.pytorch_stack.plugins.module_utils import _compat
+
+_ARCH = re.compile(r"^(sm|compute)_(\d+?)(\d)([af]?)$")
+
+
+class TorchCheckError(ValueError):
+    """A report that cannot be judged (not what the verify script writes)."""
+
+
+def _cc(value):
+    major, minor = _compat.compute_capability(value).split(".")
+    return int(major), int(minor)
+
+
+def parse_arch(entry):
+    """``"sm_90"`` -> ``("sm", (9, 0), "")``; ``"compute_120"`` -> ``("compute", (12, 0), "")``;
+    ``"sm_90a"`` -> ``("sm", (9, 0), "a")``."""
+    match = _ARCH.match(str(entry).strip().lower())
+    if not match:
+        raise TorchCheckError("%r is not an architecture like 'sm_90' or 'compute_90'" % (entry,))
+    return match.group(1), (int(match.group(2)), int(match.group(3))), match.group(4)
+
+
+def arch_coverage(capability, arch_list):
+    """How a GPU of ``capability`` runs a build with ``arch_list`` (``get_arch_list()``):
+    ``"sass"`` (a cubin for the same major and a minor not above the GPU's; ``a`` variants only
+    for the exact capability), ``"ptx"`` (PTX for a capability not above the GPU's, JIT-compiled
+    by the driver) or None (no kernels for this GPU)."""
+    gpu = _cc(capability)
+    ptx = False
+    for entry in arch_list or []:
+        kind, built, suffix = parse_arch(entry)
+        if kind == "sm":
+            if suffix == "a" and built == gpu:
+                return "sass"
+            if not suffix == "a" and built[0] == gpu[0] and built[1] <= gpu[1]:
+                return "sass"
+        elif built <= gpu:
+            ptx = True
+    return "ptx" if ptx else None
+
+
+def cudnn_text(value):
+    """``torch.backends.cudnn.version()`` (``92400``, ``8907``) -> ``"9.24.0"``, ``"8.9.7"``."""
+    if value in (None, ""):
+        return None
+    number = int(value)
+    if number >= 90000:
+        return "%d.%d.%d" % (number // 10000, (number % 10000) // 100, number % 100)
+    return "%d.%d.%d" % (number // 1000, (number % 1000) // 100, number % 100)
+
+
+def variant_cuda(variant):
+    """``"cu130"`` -> ``"13.0"``; None for ``cpu``/``pypi``/unknown names."""
+    match = re.match(r"^cu(\d+)(\d)$", str(variant or ""))
+    return "%d.%s" % (int(match.group(1)), match.group(2)) if match else None
+
+
+def variants_for(torch_version, capability):
+    """Published CUDA variants of this torch release whose wheels run on ``capability``;
+    [] where the compatibility data has no record."""
+    try:
+        names = _compat.torch_variants(torch_version)
+    except _compat.CompatError:
+        return []
+    found = []
+    for name in names:
+        if name == "cpu":
+            continue
+        try:
+            if _compat.torch_variant_supports_arch(torch_version, name, capability):
+                found.append(name)
+        except _compat.CompatError:
+            continue
+    return found
+
+
+def _driver_fix(driver, cuda):
+    """A fix sentence when ``driver`` is too old for CUDA ``cuda``; None otherwise/unknown."""
+    if not driver or not cuda:
+        return None
+    try:
+        if _compat.driver_supports_cuda(driver, cuda):
+            return None
+        minimum = _compat.cuda_min_driver(cuda)
+    except _compat.CompatError:
+        return None
+    return ("driver %s is older than CUDA %s needs (%s or newer): upgrade the driver "
+            "(nvidia_driver role) or choose an older pytorch2_cuda variant" % (driver, cuda, minimum))
+
+
+def _expected_devices(gpu_count, visible):
+    if visible in (None, ""):
+        return gpu_count
+    entries = [item for item in str(visible).split(",") if item.strip() != ""]
+    return min(len(entries), gpu_count)
+
+
+def evaluate(report, gpu=None, pci_gpu_count=0):
+    """``{"ok", "gpu_host", "problems", "summary", ...}`` for a verify-script report.
+
+    ``gpu`` is ``ansible_facts.gpu`` (state, count, driver_version, ...); a host counts as a GPU
+    host when NVML reports GPUs or the PCI bus shows any. Each problem is one sentence naming
+    what is wrong and what to change."""
+    if not isinstance(report, dict):
+        raise TorchCheckError("the verify report is not a JSON object: %r" % (report,))
+    gpu = gpu or {}
+    nvml_count = int(gpu.get("count") or 0) if gpu.get("state") == "ok" else 0
+    gpu_host = nvml_count > 0 or int(pci_gpu_count or 0) > 0
+    problems = []
+    out = {"gpu_host": gpu_host, "torch": report.get("torch"),
+           "torchvision": report.get("torchvision"), "torchaudio": report.get("torchaudio"),
+           "cuda": report.get("torch_cuda"), "cudnn": cudnn_text(report.get("cudnn")),
+           "cuda_available": bool(report.get("cuda_available")),
+           "device_count": int(report.get("device_count") or 0),
+           "devices": report.get("devices") or [], "arch_list": report.get("arch_list") or []}
+    if report.get("error"):
+        problems.append("the environment's python could not import torch/torchvision: %s; "
+                        "re-run the pytorch2 role (a failed or partial install)" % report["error"])
+        return _finish(out, problems, gpu_host)
+    build = "torch %s" % out["torch"]
+    if not gpu_host:
+        out["summary"] = ("CPU-only host: %s (%s), torchvision %s; no GPU on this host, "
+                          "torch.cuda.is_available() is %s"
+                          % (build, ("CUDA %s build" % out["cuda"]) if out["cuda"] else "CPU build",
+                             out["torchvision"], out["cuda_available"]))
+        return _finish(out, problems, gpu_host)
+    if nvml_count == 0:
+        problems.append("the PCI bus shows %s NVIDIA GPU(s) but NVML reports state %r: %s"
+                        % (pci_gpu_count, gpu.get("state"),
+                           gpu.get("message") or "install and load the NVIDIA driver "
+                                                 "(nvidia_driver role)"))
+    if not out["cuda"]:
+        cuda_variants = [name for name in (_compat.torch_variants(out["torch"])
+                                           if _known(out["torch"]) else []) if name != "cpu"]
+        problems.append("%s is a CPU-only build on a GPU host: set pytorch2_cuda to a CUDA "
+                        "variant%s" % (build, (" published for it: %s" % ", ".join(cuda_variants))
+                                       if cuda_variants else ""))
+        return _finish(out, problems, gpu_host)
+    if not out["cuda_available"]:
+        fix = (_driver_fix(gpu.get("driver_version"), out["cuda"])
+               or "check that the NVIDIA driver is loaded (nvidia-smi) and that the user can "
+                  "open /dev/nvidia*")
+        problems.append("torch.cuda.is_available() is false with %s (CUDA %s)%s: %s"
+                        % (build, out["cuda"],
+                           (" (%s)" % report["cuda_error"]) if report.get("cuda_error") else "",
+                           fix))
+        return _finish(out, problems, gpu_host)
+    expected = _expected_devices(nvml_count, (report.get("env") or {}).get("CUDA_VISIBLE_DEVICES"))
+    if nvml_count and out["device_count"] != expected:
+        problems.append("torch sees %d GPU(s) but the host has %d%s: check CUDA_VISIBLE_DEVICES "
+                        "(pytorch2_visible_devices) and the device permissions"
+                        % (out["device_count"], nvml_count,
+                           (" (%d visible)" % expected) if expected != nvml_count else ""))
+    if out["cudnn"] is None:
+        problems.append("cuDNN is not available to %s (torch.backends.cudnn.version() is None): "
+                        "reinstall torch from the %s index so its nvidia-cudnn wheel comes with "
+                        "it" % (build, "CUDA variant's"))
+    uncovered = []
+    for device in out["devices"]:
+        capability = _compat.compute_capability(device.get("capability"))
+        coverage = arch_coverage(capability, out["arch_list"])
+        device["coverage"] = coverage
+        if coverage is None:
+            sm = "sm_" + capability.replace(".", "")
+            fits = variants_for(out["torch"], capability) if _known(out["torch"]) else []
+            uncovered.append(capability)
+            problems.append(
+                "this torch build (%s, CUDA %s) has no %s kernels and no PTX it can JIT for GPU "
+                "%s (%s, compute capability %s); %s"
+                % (out["torch"], out["cuda"], sm, device.get("index"), device.get("name"),
+                   capability,
+                   ("use %s or newer" % fits[0]) if fits else
+                   "use a pytorch2_cuda variant whose get_arch_list() includes %s" % sm))
+    names = sorted(set("%s (sm_%s)" % (d.get("name"), str(d.get("capability")).replace(".", ""))
+                       for d in out["devices"]))
+    out["summary"] = ("%s (CUDA %s, cuDNN %s), torchvision %s: %d GPU(s) %s, every one covered "
+                      "by the build's kernels" % (build, out["cuda"], out["cudnn"],
+                                                  out["torchvision"], out["device_count"],
+                                                  ", ".join(names)))
+    return _finish(out, problems, gpu_host)
+
+
+def _known(torch_version):
+    try:
+        _compat.torch_release(torch_version)
+        return True
+    except _compat.CompatError:
+        return False
+
+
+def _finish(out, problems, gpu_host):
+    out["problems"] = problems
+    out["ok"] = not problems
+    if problems:
+        out["summary"] = "FAILED: " + " | ".join(problems)
+    return out
+
+
+def preflight(torch_version, variant, gpu=None):
+    """Before installing: do the official ``variant`` wheels of ``torch_version`` run on every
+    GPU in ``gpu`` (``ansible_facts.gpu``)? ``{"ok", "problems", "notes"}``; combinations the
+    compatibility data has no architecture list for are noted, not failed (the verify step
+    checks the installed build's real ``get_arch_list()``)."""
+    gpu = gpu or {}
+    problems, notes = [], []
+    if gpu.get("state") != "ok" or not gpu.get("compute_capabilities"):
+        notes.append("no GPU compute capabilities known before the install")
+        return {"ok": True, "problems": problems, "notes": notes}
+    if variant == "pypi":
+        notes.append("PyPI's default build: its architectures are checked after the install")
+        return {"ok": True, "problems": problems, "notes": notes}
+    for capability in _compat.sort_capabilities(gpu["compute_capabilities"]):
+        try:
+            supported = _compat.torch_variant_supports_arch(torch_version, variant, capability)
+        except _compat.CompatError as err:
+            notes.append(str(err))
+            continue
+        if not supported:
+            sm = "sm_" + capability.replace(".", "")
+            fits = variants_for(torch_version, capability)
+            problems.append("torch %s %s has no %s kernels and no PTX it can JIT for compute "
+                            "capability %s; %s" % (torch_version, variant, sm, capability,
+                                                   ("use %s or newer" % fits[0]) if fits else
+                                                   "no published variant of this torch covers "
+                                                   "it: choose another torch version"))
+    return {"ok": not problems, "problems": problems, "notes": notes}

@@ -1,0 +1,203 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpulab.pytorch_stack contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# PRIVATE: this module_utils file is internal to gpulab.pytorch_stack. Its API may change at any
+# time; other collections must not import it.
+"""Wheelhouses: wheels downloaded once on the controller for a target platform, recorded with
+their sha256 in a manifest, copied to hosts, verified there and installed with
+``pip --no-index --require-hashes``.
+
+A wheelhouse directory holds the wheels, ``manifest.json`` (every wheel's sha256 and size) and
+``requirements.txt`` (every wheel pinned ``name==version --hash=sha256:...``).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import json
+import os
+import re
+import shutil
+
+MANIFEST = "manifest.json"
+REQUIREMENTS = "requirements.txt"
+# name-version(-build)?-python-abi-platform.whl (PEP 427)
+_WHEEL = re.compile(r"^(?P<name>[A-Za-z0-9_.]+)-(?P<version>[^-]+)(-\d[^-]*)?-[^-]+-[^-]+-[^-]+\.whl$")
+_GLIBC = re.compile(r"^2\.(\d+)$")
+# Legacy manylinux names and the glibc minor they stand for (PEP 599, PEP 571, PEP 513).
+_LEGACY = ((17, "manylinux2014"), (12, "manylinux2010"), (5, "manylinux1"))
+_ARCHES = ("x86_64", "aarch64", "ppc64le", "s390x")
+
+
+class WheelhouseError(ValueError):
+    """A wheelhouse that cannot be used; the message says what is wrong and what to do."""
+
+
+def manylinux_platforms(glibc, arch):
+    """Every manylinux platform tag a host with this glibc (``"2.36"``) and machine
+    (``"x86_64"``) can install, newest first, for ``pip download --platform``. pip does not
+    expand ``manylinux_2_28_x86_64`` to the older tags itself, so they are listed one by one."""
+    match = _GLIBC.match(str(glibc).strip())
+    if not match:
+        raise WheelhouseError("glibc version %r is not like '2.36'" % (glibc,))
+    if arch not in _ARCHES:
+        raise WheelhouseError("machine %r is not one of %s" % (arch, ", ".join(_ARCHES)))
+    newest = int(match.group(1))
+    if newest < 17:
+        raise WheelhouseError("glibc 2.%d is older than manylinux2014 (2.17)" % newest)
+    tags = []
+    for minor in range(newest, 4, -1):
+        tags.append("manylinux_2_%d_%s" % (minor, arch))
+        for legacy_minor, legacy in _LEGACY:
+            if legacy_minor == minor and (arch in ("x86_64",) or legacy == "manylinux2014"):
+                tags.append("%s_%s" % (legacy, arch))
+    return tags + ["linux_%s" % arch]
+
+
+def python_tags(version):
+    """``"3.11"`` -> (``"3.11"``, ``"cp311"``) for ``--python-version`` and ``--abi``."""
+    match = re.match(r"^3\.(\d{1,2})$", str(version).strip())
+    if not match:
+        raise WheelhouseError("Python version %r is not like '3.11'" % (version,))
+    return "3.%s" % match.group(1), "cp3%s" % match.group(1)
+
+
+def cache_key(requirements, index_url, python_version, glibc, arch, variant=""):
+    """Key of a downloaded wheelhouse: what was asked and for which target."""
+    asked = {"requirements": sorted(requirements), "index_url": index_url or "",
+             "python": python_tags(python_version)[0], "glibc": str(glibc), "arch": arch,
+             "variant": variant or ""}
+    text = json.dumps(asked, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def download_argv(python, dest, requirements, index_url, python_version, glibc, arch,
+                  extra_args=None):
+    """``python -m pip download`` for the target platform and Python, wheels only."""
+    version, abi = python_tags(python_version)
+    argv = [python, "-m", "pip", "download", "--disable-pip-version-check", "--no-cache-dir",
+            "--dest", dest, "--only-binary=:all:", "--python-version", version,
+            "--implementation", "cp", "--abi", abi, "--abi", "abi3", "--abi", "none"]
+    for platform in manylinux_platforms(glibc, arch):
+        argv += ["--platform", platform]
+    if index_url:
+        argv += ["--index-url", index_url]
+    return argv + list(extra_args or []) + list(requirements)
+
+
+def wheel_requirement(filename):
+    """``torch-2.14.1+cu130-cp311-cp311-manylinux_2_28_x86_64.whl`` -> ``torch==2.14.1+cu130``."""
+    match = _WHEEL.match(os.path.basename(filename))
+    if not match:
+        raise WheelhouseError("%r is not a wheel file name (name-version-python-abi-platform.whl)"
+                              % (filename,))
+    name = re.sub(r"[-_.]+", "-", match.group("name")).lower()
+    return "%s==%s" % (name, match.group("version"))
+
+
+def sha256_file(path, chunk=4 * 1024 * 1024):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(chunk), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def build_manifest(directory):
+    """``{"wheels": {file: {"sha256", "size", "requirement"}}}`` for every wheel in
+    ``directory``; anything else there is an error (a wheelhouse holds only wheels)."""
+    wheels = {}
+    for name in sorted(os.listdir(directory)):
+        if name in (MANIFEST, REQUIREMENTS) or name.startswith("."):
+            continue
+        path = os.path.join(directory, name)
+        if not os.path.isfile(path) or not name.endswith(".whl"):
+            raise WheelhouseError("%s is not a wheel; a wheelhouse holds only .whl files "
+                                  "(pip download --only-binary=:all:)" % path)
+        wheels[name] = {"sha256": sha256_file(path), "size": os.path.getsize(path),
+                        "requirement": wheel_requirement(name)}
+    if not wheels:
+        raise WheelhouseError("%s holds no wheels" % directory)
+    return {"wheels": wheels}
+
+
+def manifest_text(manifest):
+    return json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+
+
+def requirements_text(manifest):
+    """Every wheel pinned with its hash, for ``pip install --require-hashes -r``."""
+    lines = ["# Generated by gpulab.pytorch_stack from %s: every wheel of this wheelhouse, "
+             "pinned with its sha256." % MANIFEST]
+    for name, entry in sorted(manifest["wheels"].items()):
+        lines.append("%s --hash=sha256:%s" % (entry["requirement"], entry["sha256"]))
+    return "\n".join(lines) + "\n"
+
+
+def total_size(manifest):
+    return sum(entry["size"] for entry in manifest["wheels"].values())
+
+
+def check_manifest(manifest):
+    """Raise unless ``manifest`` has the shape build_manifest makes."""
+    wheels = manifest.get("wheels") if isinstance(manifest, dict) else None
+    if not isinstance(wheels, dict) or not wheels:
+        raise WheelhouseError("the manifest has no wheels")
+    for name, entry in wheels.items():
+        if "/" in name or name.startswith(".") or not name.endswith(".whl"):
+            raise WheelhouseError("manifest entry %r is not a wheel file name" % (name,))
+        if not re.match(r"^[0-9a-f]{64}$", str(entry.get("sha256", ""))):
+            raise WheelhouseError("manifest entry %s has no sha256" % name)
+        wheel_requirement(name)
+    return manifest
+
+
+def verify(directory, manifest):
+    """Problems of ``directory`` against ``manifest``: missing wheels, wrong size or sha256.
+    An empty list means every wheel is there and intact."""
+    check_manifest(manifest)
+    problems = []
+    for name, entry in sorted(manifest["wheels"].items()):
+        path = os.path.join(directory, name)
+        if not os.path.isfile(path):
+            problems.append("%s is missing" % name)
+        elif os.path.getsize(path) != entry["size"]:
+            problems.append("%s has %d bytes, the manifest says %d"
+                            % (name, os.path.getsize(path), entry["size"]))
+        elif sha256_file(path) != entry["sha256"]:
+            problems.append("%s has a different sha256 than the manifest (%s)"
+                            % (name, entry["sha256"]))
+    return problems
+
+
+def extra_files(directory, manifest):
+    """Wheels in ``directory`` the manifest does not list (left from an older wheelhouse)."""
+    return sorted(name for name in os.listdir(directory)
+                  if name.endswith(".whl") and name not in manifest["wheels"])
+
+
+def fetch(cache_dir, key, download, write):
+    """Return ``(directory, manifest, downloaded)`` for the wheelhouse ``key`` in
+    ``cache_dir``; ``download(tmpdir)`` fills a temporary directory when the cache has none.
+    A wheelhouse counts as cached only once its manifest is written (so an interrupted
+    download is started again). ``write(path, text)`` writes a file."""
+    final = os.path.join(cache_dir, key)
+    manifest_path = os.path.join(final, MANIFEST)
+    if os.path.isfile(manifest_path):
+        with open(manifest_path) as handle:
+            return final, check_manifest(json.load(handle)), False
+    partial = final + ".partial"
+    if os.path.isdir(partial):
+        shutil.rmtree(partial)
+    os.makedirs(partial)
+    download(partial)
+    manifest = build_manifest(partial)
+    write(os.path.join(partial, REQUIREMENTS), requirements_text(manifest))
+    write(os.path.join(partial, MANIFEST), manifest_text(manifest))
+    if os.path.isdir(final):
+        shutil.rmtree(final)
+    os.rename(partial, final)
+    return final, manifest, True

@@ -1,0 +1,128 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpulab.pytorch_stack contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: torch_check
+short_description: Judge a PyTorch environment report against the host's GPUs
+version_added: 0.1.0
+description:
+  - Takes the JSON report of the pytorch2 role's verify script (versions, CUDA availability,
+    devices, C(torch.cuda.get_arch_list()), cuDNN) and the host's GPU facts, and decides whether
+    the environment can use every GPU.
+  - On a GPU host it fails when torch cannot use CUDA, sees a different number of GPUs, has no
+    cuDNN, or has neither kernels (SASS) nor PTX for a GPU's compute capability; the message
+    names the reason and the fix (e.g. which CUDA variant to use instead).
+  - On a host without GPUs it reports a CPU-only environment and succeeds.
+  - Changes nothing.
+author:
+  - gpulab maintainers (@gpulab)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+options:
+  report:
+    description:
+      - The verify script's JSON report.
+      - Without it the module checks before the install, from the compatibility data, that the
+        O(variant) wheels of O(torch_version) have kernels or PTX for every GPU in O(gpu).
+    type: dict
+  torch_version:
+    description: The torch version to install (check before the install).
+    type: str
+  variant:
+    description: The build variant to install (C(cu130), C(cpu), C(pypi)).
+    type: str
+  gpu:
+    description: The host's GPU facts (C(ansible_facts.gpu) from M(gpulab.pytorch_stack.gpu_facts)).
+    type: dict
+    default: {}
+  pci_gpu_count:
+    description: NVIDIA GPUs on the PCI bus (C(gpu_preflight.pci_gpu_count)).
+    type: int
+    default: 0
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+"""
+
+EXAMPLES = r"""
+- name: Judge the environment
+  gpulab.pytorch_stack.torch_check:
+    report: "{{ verify_run.stdout | from_json }}"
+    gpu: "{{ ansible_facts.gpu | default({}) }}"
+    pci_gpu_count: "{{ gpu_preflight.pci_gpu_count }}"
+"""
+
+RETURN = r"""
+check:
+  description: The verdict.
+  returned: always
+  type: dict
+  contains:
+    ok:
+      description: Whether the environment can use every GPU (or the host has none).
+      type: bool
+    gpu_host:
+      description: Whether the host has GPUs.
+      type: bool
+    summary:
+      description: One line for the run summary (after the install).
+      type: str
+    notes:
+      description: What could not be checked before the install, and why.
+      type: list
+      elements: str
+    problems:
+      description: What is wrong and what to change, one sentence each.
+      type: list
+      elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._compat import CompatError
+from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._torch_check import (
+    TorchCheckError,
+    evaluate,
+    preflight,
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            report=dict(type="dict"),
+            torch_version=dict(type="str"),
+            variant=dict(type="str"),
+            gpu=dict(type="dict", default={}),
+            pci_gpu_count=dict(type="int", default=0),
+        ),
+        required_one_of=[("report", "torch_version")],
+        required_together=[("torch_version", "variant")],
+        supports_check_mode=True,
+    )
+    p = module.params
+    try:
+        if p["report"] is None:
+            check = preflight(p["torch_version"], p["variant"], p["gpu"])
+        else:
+            check = evaluate(p["report"], p["gpu"], p["pci_gpu_count"])
+    except (TorchCheckError, CompatError) as err:
+        module.fail_json(msg=str(err))
+    if not check["ok"]:
+        module.fail_json(msg=" | ".join(check["problems"]), check=check)
+    module.exit_json(changed=False, check=check)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpulab.pytorch_stack contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import json
+import os
+
+import pytest
+
+from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._results import write_if_changed
+from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._wheelhouse import (
+    MANIFEST,
+    REQUIREMENTS,
+    WheelhouseError,
+    build_manifest,
+    cache_key,
+    download_argv,
+    extra_files,
+    fetch,
+    manylinux_platforms,
+    requirements_text,
+    verify,
+    wheel_requirement,
+)
+
+TORCH = "torch-2.14.1-cp311-cp311-manylinux_2_28_x86_64.whl"
+CUDNN = "nvidia_cudnn_cu13-9.24.0.43-py3-none-manylinux_2_27_x86_64.whl"
+
+
+def test_manylinux_platforms_list_every_tag_down_to_manylinux1():
+    tags = manylinux_platforms("2.36", "x86_64")
+    assert tags[0] == "manylinux_2_36_x86_64"
+    for tag in ("manylinux_2_28_x86_64", "manylinux_2_27_x86_64", "manylinux2014_x86_64",
+                "manylinux_2_17_x86_64", "manylinux2010_x86_64", "manylinux1_x86_64",
+                "manylinux_2_5_x86_64", "linux_x86_64"):
+        assert tag in tags
+    assert "manylinux_2_37_x86_64" not in tags
+    arm = manylinux_platforms("2.28", "aarch64")
+    assert "manylinux2014_aarch64" in arm and "manylinux1_aarch64" not in arm
+
+
+@pytest.mark.parametrize("glibc, arch", [("2.16", "x86_64"), ("236", "x86_64"), ("2.36", "i386")])
+def test_manylinux_platforms_refuse_unusable_targets(glibc, arch):
+    with pytest.raises(WheelhouseError):
+        manylinux_platforms(glibc, arch)
+
+
+def test_download_command_names_the_target_not_the_controller():
+    argv = download_argv("/venv/bin/python", "/cache/x", ["torch==2.14.1"], "", "3.11", "2.36",
+                         "x86_64")
+    assert argv[:4] == ["/venv/bin/python", "-m", "pip", "download"]
+    assert "--only-binary=:all:" in argv
+    assert argv[argv.index("--python-version") + 1] == "3.11"
+    assert argv[argv.index("--abi") + 1] == "cp311"
+    assert "--index-url" not in argv
+    assert argv[-1] == "torch==2.14.1"
+    with_index = download_argv("p", "d", ["torch"], "https://download.pytorch.org/whl/cu130",
+                               "3.12", "2.35", "x86_64")
+    assert with_index[with_index.index("--index-url") + 1].endswith("/cu130")
+
+
+def test_cache_key_changes_with_what_was_asked():
+    base = cache_key(["torch==2.14.1", "torchvision==0.29.1"], "", "3.11", "2.36", "x86_64",
+                     "pypi")
+    assert base == cache_key(["torchvision==0.29.1", "torch==2.14.1"], "", "3.11", "2.36",
+                             "x86_64", "pypi")
+    for other in (cache_key(["torch==2.14.0", "torchvision==0.29.1"], "", "3.11", "2.36",
+                            "x86_64", "pypi"),
+                  cache_key(["torch==2.14.1", "torchvision==0.29.1"], "", "3.12", "2.36",
+                            "x86_64", "pypi"),
+                  cache_key(["torch==2.14.1", "torchvision==0.29.1"], "u", "3.11", "2.36",
+                            "x86_64", "cu130"),
+                  cache_key(["torch==2.14.1", "torchvision==0.29.1"], "", "3.11", "2.36",
+                            "aarch64", "pypi")):
+        assert other != base
+
+
+@pytest.mark.parametrize("name, requirement", [
+    (TORCH, "torch==2.14.1"),
+    ("torch-2.14.1+cu130-cp311-cp311-manylinux_2_28_x86_64.whl", "torch==2.14.1+cu130"),
+    (CUDNN, "nvidia-cudnn-cu13==9.24.0.43"),
+    ("typing_extensions-4.16.0-py3-none-any.whl", "typing-extensions==4.16.0"),
+])
+def test_wheel_requirement(name, requirement):
+    assert wheel_requirement(name) == requirement
+
+
+def test_wheel_requirement_refuses_sdists():
+    with pytest.raises(WheelhouseError):
+        wheel_requirement("torch-2.14.1.tar.gz")
+
+
+def make_wheels(directory, names=(TORCH, CUDNN)):
+    for name in names:
+        with open(os.path.join(str(directory), name), "wb") as handle:
+            handle.write(name.encode() * 100)
+
+
+def test_manifest_records_sha256_and_requirements_pin_every_wheel(tmp_path):
+    make_wheels(tmp_path)
+    manifest = build_manifest(str(tmp_path))
+    digest = hashlib.sha256((TORCH.encode() * 100)).hexdigest()
+    assert manifest["wheels"][TORCH] == {"sha256": digest, "size": len(TORCH) * 100,
+                                        "requirement": "torch==2.14.1"}
+    text = requirements_text(manifest)
+    assert "torch==2.14.1 --hash=sha256:%s" % digest in text
+    assert "nvidia-cudnn-cu13==9.24.0.43 --hash=sha256:" in text
+
+
+def test_manifest_refuses_non_wheels_and_empty_dirs(tmp_path):
+    with pytest.raises(WheelhouseError, match="no wheels"):
+        build_manifest(str(tmp_path))
+    (tmp_path / "torch-2.14.1.tar.gz").write_text("x")
+    with pytest.raises(WheelhouseError, match="not a wheel"):
+        build_manifest(str(tmp_path))
+
+
+def test_verify_finds_missing_truncated_and_altered_wheels(tmp_path):
+    make_wheels(tmp_path)
+    manifest = build_manifest(str(tmp_path))
+    assert verify(str(tmp_path), manifest) == []
+    with open(os.path.join(str(tmp_path), TORCH), "r+b") as handle:
+        handle.write(b"X")
+    os.unlink(os.path.join(str(tmp_path), CUDNN))
+    problems = verify(str(tmp_path), manifest)
+    assert any(CUDNN in p and "missing" in p for p in problems)
+    assert any(TORCH in p and "different sha256" in p for p in problems)
+    with open(os.path.join(str(tmp_path), TORCH), "ab") as handle:
+        handle.write(b"more")
+    assert any("bytes" in p for p in verify(str(tmp_path), manifest))
+
+
+def test_extra_files_are_wheels_the_manifest_does_not_list(tmp_path):
+    make_wheels(tmp_path)
+    manifest = build_manifest(str(tmp_path))
+    make_wheels(tmp_path, ["old-1.0-py3-none-any.whl"])
+    assert extra_files(str(tmp_path), manifest) == ["old-1.0-py3-none-any.whl"]
+
+
+def test_fetch_downloads_once_then_hits_the_cache(tmp_path):
+    calls = []
+
+    def download(dest):
+        calls.append(dest)
+        make_wheels(dest)
+
+    path, manifest, downloaded = fetch(str(tmp_path), "k1", download, write_if_changed)
+    assert downloaded and len(calls) == 1
+    assert path == str(tmp_path / "k1")
+    assert json.loads((tmp_path / "k1" / MANIFEST).read_text()) == manifest
+    assert "--hash=sha256:" in (tmp_path / "k1" / REQUIREMENTS).read_text()
+    again = fetch(str(tmp_path), "k1", download, write_if_changed)
+    assert again == (path, manifest, False) and len(calls) == 1
+
+
+def test_an_interrupted_download_is_not_a_cache_hit(tmp_path):
+    def broken(dest):
+        make_wheels(dest)
+        raise RuntimeError("network gone")
+
+    with pytest.raises(RuntimeError):
+        fetch(str(tmp_path), "k2", broken, write_if_changed)
+    assert not (tmp_path / "k2").exists()
+    path, _manifest, downloaded = fetch(str(tmp_path), "k2", make_wheels, write_if_changed)
+    assert downloaded and os.path.isfile(os.path.join(path, MANIFEST))
