@@ -1,0 +1,286 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpulab.pytorch_stack contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# PRIVATE: this module_utils file is internal to gpulab.pytorch_stack. Its API may change at any
+# time; other collections must not import it.
+"""Render the cluster acceptance report (Markdown, self-contained HTML, JSON) from row dicts.
+
+One row per host and GPU (or per host for a CPU run or a host that could not run). Pure
+functions: the same rows give byte-identical output, so a re-run with the same results changes
+nothing. Rows are sorted failures first, then by host, then by GPU index.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+from html import escape
+
+DEFAULT_TITLE = "GPU cluster acceptance report"
+FILE_NAMES = {"md": "report.md", "html": "report.html", "json": "report.json"}
+
+TEXT_FIELDS = ("host", "gpu_name", "compute_capability", "device_kind", "driver_version",
+               "cuda_runtime_version", "cudnn_version", "torch_version", "data_source",
+               "nvml_state", "remedy")
+NUMBER_FIELDS = ("epoch_seconds", "images_per_second", "test_accuracy")
+EMPTY = "-"
+
+
+class ReportError(Exception):
+    """A row the report cannot use; the message says which row and why."""
+
+
+def _text(value):
+    if value is None or value == "":
+        return None
+    return str(value)
+
+
+def _number(value, where):
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ReportError("%s is a boolean, expected a number" % where)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ReportError("%s is %r, expected a number" % (where, value))
+
+
+def _passed(value, where):
+    if value is None or isinstance(value, bool):
+        return value
+    if str(value).lower() in ("true", "yes", "1"):
+        return True
+    if str(value).lower() in ("false", "no", "0"):
+        return False
+    raise ReportError("%s is %r, expected true or false" % (where, value))
+
+
+def normalize_row(row, position=0):
+    """A copy of ``row`` with every report field present and typed.
+
+    Unknown keys are kept (they appear in the JSON). ``passed`` missing or null means the host
+    did not run and counts as a failure. ``reasons`` becomes a list of strings.
+    """
+    if not isinstance(row, dict):
+        raise ReportError("row %d is a %s, expected a dict" % (position, type(row).__name__))
+    where = "row %d (%s)" % (position, row.get("host"))
+    out = dict(row)
+    for key in TEXT_FIELDS:
+        out[key] = _text(row.get(key))
+    if out["host"] is None:
+        raise ReportError("row %d has no host" % position)
+    for key in NUMBER_FIELDS:
+        out[key] = _number(row.get(key), "%s %s" % (where, key))
+    index = row.get("gpu_index")
+    if index is not None and index != "":
+        try:
+            out["gpu_index"] = int(index)
+        except (TypeError, ValueError):
+            raise ReportError("%s gpu_index is %r, expected an integer" % (where, index))
+    else:
+        out["gpu_index"] = None
+    kind = (out["device_kind"] or "").upper()
+    if kind not in ("GPU", "CPU"):
+        kind = "GPU" if out["gpu_index"] is not None or out["gpu_name"] else None
+    out["device_kind"] = kind
+    out["passed"] = _passed(row.get("passed"), "%s passed" % where)
+    reasons = row.get("reasons") or []
+    out["reasons"] = [str(reasons)] if isinstance(reasons, str) else [str(r) for r in reasons]
+    return out
+
+
+def sort_rows(rows):
+    """Normalised rows: failures (and hosts that did not run) first, then host, then GPU."""
+    normal = [normalize_row(row, i) for i, row in enumerate(rows)]
+    return sorted(normal, key=lambda r: (r["passed"] is True, r["host"],
+                                         r["gpu_index"] is None, r["gpu_index"] or 0))
+
+
+def status(row):
+    if row["passed"] is True:
+        return "PASS"
+    return "FAIL" if row["passed"] is False else "NOT RUN"
+
+
+def device_text(row):
+    """What ran: ``GPU 0 NVIDIA H100 (CC 9.0)``, ``CPU`` or ``-``."""
+    if row["device_kind"] == "CPU":
+        return "CPU"
+    if row["device_kind"] != "GPU":
+        return EMPTY
+    parts = ["GPU"]
+    if row["gpu_index"] is not None:
+        parts.append(str(row["gpu_index"]))
+    if row["gpu_name"]:
+        parts.append(row["gpu_name"])
+    if row["compute_capability"]:
+        parts.append("(CC %s)" % row["compute_capability"])
+    return " ".join(parts)
+
+
+LABEL_CHARS = 44  # what fits left of the bars; the bar's tooltip has the whole label
+
+
+def _clip(text, length):
+    return text if len(text) <= length else text[:max(1, length - 1)] + "\u2026"
+
+
+def bar_label(row, limit=None):
+    """The chart's label: host and GPU, or host and a visible CPU marker (never clipped)."""
+    what = "[CPU]" if row["device_kind"] == "CPU" else device_text(row)
+    host = row["host"]
+    if limit and len(host) + 1 + len(what) > limit:
+        if row["device_kind"] == "CPU":
+            host = _clip(host, limit - 1 - len(what))
+        else:
+            host = _clip(host, max(12, limit - 1 - len(what)))
+            what = _clip(what, limit - 1 - len(host))
+    return "%s %s" % (host, what)
+
+
+def notes(row):
+    parts = list(row["reasons"])
+    if row["nvml_state"]:
+        parts.append("NVML: %s" % row["nvml_state"])
+    if row["remedy"]:
+        parts.append("remedy: %s" % row["remedy"])
+    return "; ".join(parts)
+
+
+def summarize(rows):
+    """Counts over normalised rows."""
+    return {
+        "rows": len(rows),
+        "hosts": len(set(r["host"] for r in rows)),
+        "passed": sum(1 for r in rows if r["passed"] is True),
+        "failed": sum(1 for r in rows if r["passed"] is not True),
+        "cpu_rows": sum(1 for r in rows if r["device_kind"] == "CPU"),
+    }
+
+
+def _fmt(value, pattern):
+    return EMPTY if value is None else pattern.format(value)
+
+
+def cells(row):
+    """The table's cells for one row, as display strings (same columns in every format)."""
+    return [
+        status(row), row["host"], device_text(row),
+        row["driver_version"] or EMPTY, row["cuda_runtime_version"] or EMPTY,
+        row["cudnn_version"] or EMPTY, row["torch_version"] or EMPTY,
+        row["data_source"] or EMPTY, _fmt(row["epoch_seconds"], "{0:.2f}"),
+        _fmt(row["images_per_second"], "{0:,.0f}"),
+        _fmt(None if row["test_accuracy"] is None else 100 * row["test_accuracy"], "{0:.1f}%"),
+        notes(row) or EMPTY,
+    ]
+
+
+HEADERS = ["Status", "Host", "Device", "Driver", "CUDA", "cuDNN", "torch", "Data",
+           "Epoch s", "Images/s", "Accuracy", "Notes"]
+
+
+def _summary_line(summary):
+    return "%d of %d rows passed on %d host(s); %d failed; %d ran on the CPU." % (
+        summary["passed"], summary["rows"], summary["hosts"], summary["failed"],
+        summary["cpu_rows"])
+
+
+def _md_cell(text):
+    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
+            .replace("\r", " ").replace("\n", " "))
+
+
+def render_markdown(rows, title=DEFAULT_TITLE):
+    rows = sort_rows(rows)
+    lines = ["# " + _md_cell(title), "", _summary_line(summarize(rows)), "",
+             "| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
+    for row in rows:
+        lines.append("| " + " | ".join(_md_cell(c) for c in cells(row)) + " |")
+    return "\n".join(lines) + "\n"
+
+
+BAR_HEIGHT, BAR_GAP, LABEL_WIDTH, BAR_WIDTH, VALUE_WIDTH = 22, 6, 330, 380, 160
+
+
+def chart_rows(rows):
+    """The normalised rows that get a bar: those with a positive images/s figure."""
+    return [r for r in sort_rows(rows) if (r["images_per_second"] or 0) > 0]
+
+
+def bar_chart_svg(rows):
+    """An inline SVG horizontal bar chart of images/s, one bar per row; CPU bars are grey and
+    say CPU. Empty string when no row has a figure."""
+    bars = chart_rows(rows)
+    if not bars:
+        return ""
+    top = max(r["images_per_second"] for r in bars)
+    width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
+    height = len(bars) * (BAR_HEIGHT + BAR_GAP) + BAR_GAP
+    out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" role="img" '
+           'aria-label="images per second per host and GPU">' % (width, height)]
+    for i, row in enumerate(bars):
+        y = BAR_GAP + i * (BAR_HEIGHT + BAR_GAP)
+        length = max(1, int(round(BAR_WIDTH * row["images_per_second"] / top)))
+        cpu = row["device_kind"] == "CPU"
+        css = "bar cpu" if cpu else ("bar" if row["passed"] is True else "bar fail")
+        value = "{0:,.0f} img/s{1}".format(row["images_per_second"], " (CPU)" if cpu else "")
+        mid = y + BAR_HEIGHT // 2 + 5
+        out.append('<g class="%s"><title>%s</title>' % (css, escape(bar_label(row) + ": " + value)))
+        out.append('<text x="%d" y="%d" text-anchor="end">%s</text>'
+                   % (LABEL_WIDTH - 8, mid, escape(bar_label(row, LABEL_CHARS))))
+        out.append('<rect x="%d" y="%d" width="%d" height="%d"/>'
+                   % (LABEL_WIDTH, y, length, BAR_HEIGHT))
+        out.append('<text x="%d" y="%d">%s</text></g>' % (LABEL_WIDTH + length + 6, mid,
+                                                          escape(value)))
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+STYLE = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse;font-size:14px}th,td{border:1px solid #ccc;padding:4px 8px;
+text-align:left;vertical-align:top}th{background:#f2f2f2}tr.fail td{background:#fde8e8}
+tr.pass td.status{color:#176f2c;font-weight:bold}tr.fail td.status{color:#a11;font-weight:bold}
+svg text{font-size:12px;fill:#222}.bar rect{fill:#2f6db3}.bar.fail rect{fill:#c0392b}
+.bar.cpu rect{fill:#9a9a9a}"""
+
+
+def render_html(rows, title=DEFAULT_TITLE):
+    """A self-contained page: inline CSS and SVG, no scripts, every value escaped."""
+    rows = sort_rows(rows)
+    chart = bar_chart_svg(rows) or "<p>No images/s figures to chart.</p>"
+    head = "".join("<th>%s</th>" % escape(h) for h in HEADERS)
+    body = []
+    for row in rows:
+        tds = ["<td%s>%s</td>" % (' class="status"' if i == 0 else "", escape(c))
+               for i, c in enumerate(cells(row))]
+        body.append('<tr class="%s">%s</tr>' % ("pass" if row["passed"] is True else "fail",
+                                                "".join(tds)))
+    return "\n".join([
+        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        "<title>%s</title>" % escape(title), "<style>%s</style>" % STYLE, "</head>", "<body>",
+        "<h1>%s</h1>" % escape(title), "<p>%s</p>" % escape(_summary_line(summarize(rows))),
+        "<h2>Training throughput (images/s)</h2>", chart, "<h2>Results</h2>",
+        "<table>", "<thead><tr>%s</tr></thead>" % head, "<tbody>", "\n".join(body),
+        "</tbody>", "</table>", "</body>", "</html>", ""])
+
+
+def render_json(rows, title=DEFAULT_TITLE):
+    rows = sort_rows(rows)
+    document = {"title": title, "summary": summarize(rows), "rows": rows}
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+RENDERERS = {"md": render_markdown, "html": render_html, "json": render_json}
+
+
+def render(rows, title=DEFAULT_TITLE, formats=("md", "html", "json")):
+    """{file name: content} for each requested format."""
+    unknown = sorted(set(formats) - set(RENDERERS))
+    if unknown:
+        raise ReportError("unknown report format(s) %s; choose from md, html, json"
+                          % ", ".join(unknown))
+    return dict((FILE_NAMES[f], RENDERERS[f](rows, title)) for f in formats)
