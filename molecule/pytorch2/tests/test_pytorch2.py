@@ -1,0 +1,106 @@
+"""Verify the shared venv and torch from the controller wheelhouse on a GPU-less Debian 12 host."""
+
+import json
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "molecule", "shared"))
+from ansible_run import recap, run_playbook  # noqa: E402
+
+PREFIX = "/opt/miniforge3"
+ENV = PREFIX + "/envs/pytorch2"
+PYTHON = ENV + "/bin/python"
+WHEELHOUSE = "/var/cache/gpulab/wheelhouse/pytorch2"
+CONVERGE = "molecule/pytorch2/converge.yml"
+
+
+def as_user(host, user, *argv):
+    return host.run("runuser -u %s -- %s" % (user, " ".join(argv)))
+
+
+@pytest.fixture(scope="module")
+def outsider(host):
+    """A user who is not in the environment's group."""
+    if not host.user("gpulab-outsider").exists:
+        host.run_expect([0], "useradd --system --no-create-home gpulab-outsider")
+    return "gpulab-outsider"
+
+
+def test_prefix_is_root_owned_and_closed_to_others(host):
+    prefix = host.file(PREFIX)
+    assert prefix.user == "root" and prefix.group == "gpulab"
+    assert prefix.mode == 0o750
+    assert host.file(PYTHON).exists
+
+
+def test_group_member_imports_torch_inside_the_environment(host):
+    assert "gpulab" in host.user("gpulab-verify").groups
+    run = as_user(host, "gpulab-verify", PYTHON, "-c",
+                  "'import torch, torchvision; print(torch.__version__, torchvision.__version__)'")
+    assert run.rc == 0, run.stderr
+    # PyPI's default Linux x86_64 build of torch 2.14.1 is the CUDA 13.0 one.
+    assert run.stdout.split() == ["2.14.1+cu130", "0.29.1+cu130"]
+
+
+def test_group_member_cannot_install_into_the_environment(host):
+    site = host.check_output(PYTHON + " -c 'import sysconfig; print(sysconfig.get_paths()[\"purelib\"])'")
+    run = as_user(host, "gpulab-verify", "touch", site + "/gpulab-probe")
+    assert run.rc != 0 and "Permission denied" in run.stderr
+
+
+def test_user_outside_the_group_can_neither_write_nor_use_it(host, outsider):
+    assert as_user(host, outsider, "touch", ENV + "/gpulab-probe").rc != 0
+    assert as_user(host, outsider, PYTHON, "-c", "'import torch'").rc != 0
+
+
+def test_nothing_in_the_prefix_is_world_writable(host):
+    assert host.check_output("find %s -xdev -perm -0002 -not -type l -print -quit" % PREFIX) == ""
+
+
+def test_environment_spec_is_recorded(host):
+    spec = json.loads(host.file(ENV + "/.gpulab-spec.json").content_string)
+    assert spec == {"manager": "venv", "python": "3.11", "packages": [], "channels": []}
+
+
+def test_activation_exports_the_configured_variables(host):
+    out = host.check_output("bash -c '. %s/bin/activate && echo $CUDA_VISIBLE_DEVICES $OMP_NUM_THREADS "
+                            "&& command -v python'" % ENV)
+    assert out.split() == ["0", "2", PYTHON]
+
+
+def test_wheelhouse_matches_the_controller_manifest_and_pins_hashes(host):
+    manifest = json.loads(host.file(WHEELHOUSE + "/manifest.json").content_string)
+    torch = [name for name in manifest["wheels"] if name.startswith("torch-2.14.1-")]
+    assert torch, manifest
+    requirements = host.file(WHEELHOUSE + "/requirements.txt").content_string
+    assert "torch==2.14.1 --hash=sha256:%s" % manifest["wheels"][torch[0]]["sha256"] in requirements
+    cache = os.path.expanduser("~/.cache/gpulab/wheelhouse")
+    local = [json.load(open(os.path.join(cache, key, "manifest.json")))
+             for key in os.listdir(cache) if os.path.isfile(os.path.join(cache, key, "manifest.json"))]
+    assert manifest in local
+
+
+def test_results_report_a_cpu_only_environment(host):
+    pytorch2 = json.loads(host.file("/var/lib/gpulab/results/pytorch2.json").content_string)
+    assert pytorch2["summary"].startswith("CPU-only host: torch 2.14.1")
+    assert pytorch2["gpu_host"] is False and pytorch2["cuda_available"] is False
+    assert pytorch2["source"] == "wheelhouse"
+    conda_env = json.loads(host.file("/var/lib/gpulab/results/conda_env.json").content_string)
+    assert conda_env["python"] == PYTHON and conda_env["prefix"] == ENV
+    assert conda_env["manager"] == "venv"
+
+
+def test_a_torchvision_of_another_torch_fails_before_any_change():
+    run = run_playbook(CONVERGE, "-e", "pytorch2_torchvision_version=0.28.1", timeout=600)
+    assert run.returncode != 0
+    assert "torchvision 0.28.1 does not belong to torch 2.14.1" in run.stdout
+    assert all(c["changed"] == 0 for c in recap(run.stdout).values())
+
+
+def test_an_unpublished_variant_fails_before_any_change():
+    run = run_playbook(CONVERGE, "-e", "pytorch2_cuda=cu118", timeout=600)
+    assert run.returncode != 0
+    assert "PyTorch publishes no cu118 build of torch 2.14.1" in run.stdout
+    assert all(c["changed"] == 0 for c in recap(run.stdout).values())
