@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: (c) 2026, gpulab.pytorch_stack contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What gpu_facts adds to plain fact gathering (a benchmark, not a test).
@@ -62,7 +61,7 @@ imported = time.perf_counter()
 runs = []
 for _ in range(50):
     begin = time.perf_counter()
-    facts, _ = _gpu.gpu_facts()
+    facts = _gpu.gpu_facts()[0]
     runs.append(time.perf_counter() - begin)
 assert facts["count"] == 8, facts
 print(json.dumps({"import": imported - start, "median": statistics.median(runs)}))
@@ -110,7 +109,8 @@ def main():
                           env=env, capture_output=True, text=True, check=True, cwd=work)
     output = json.loads(done.stdout)
 
-    durations = dict((label, []) for label, _, _ in VARIANTS)
+    labels = [variant[0] for variant in VARIANTS]
+    durations = dict((label, []) for label in labels)
     for task in output["plays"][0]["tasks"]:
         label = task["task"]["name"].rsplit(" #", 1)[0]
         took = task["task"]["duration"]
@@ -133,7 +133,7 @@ def main():
     print("| measurement | median ms | min ms | max ms |")
     print("|---|---:|---:|---:|")
     medians = {}
-    for label, _, _ in VARIANTS:
+    for label in labels:
         values = durations[label]
         medians[label] = statistics.median(values)
         print("| %s | %.0f | %.0f | %.0f |" % (label, medians[label], min(values), max(values)))

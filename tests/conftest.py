@@ -7,17 +7,46 @@ double runs in a fresh process started with LD_LIBRARY_PATH and GPULAB_NVML_PROF
 (``nvml_env``).
 """
 
+import importlib.util
 import os
+import shutil
 import subprocess
+import sys
 
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOUBLE_DIR = os.path.join(REPO, "tests", "nvml_double")
 PROFILE_DIR = os.path.join(DOUBLE_DIR, "profiles")
-COLLECTIONS = os.path.join(REPO, ".collections")
-PROFILES = sorted(name[:-len(".profile")] for name in os.listdir(PROFILE_DIR)
-                  if name.endswith(".profile"))
+
+
+def _collections_root():
+    """The directory holding ``ansible_collections/`` that this process imports the collection
+    from (``.collections`` under plain pytest, ansible-test's copy under ansible-test units)."""
+    spec = importlib.util.find_spec("ansible_collections.gpulab.pytorch_stack")
+    location = list(spec.submodule_search_locations)[0]
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(location))))
+
+
+COLLECTIONS = _collections_root()
+
+
+@pytest.fixture(scope="session")
+def collections_root():
+    """Directory to put on ANSIBLE_COLLECTIONS_PATH / PYTHONPATH for child processes."""
+    return COLLECTIONS
+
+
+@pytest.fixture(scope="session")
+def ansible_bin():
+    """``ansible_bin(name)`` -> path of an Ansible command line tool: next to this interpreter
+    (the project's .venv), else on PATH (ansible-test puts its own there)."""
+    def find(name):
+        sibling = os.path.join(os.path.dirname(sys.executable), name)
+        found = sibling if os.access(sibling, os.X_OK) else shutil.which(name)
+        assert found, "%s is neither next to %s nor on PATH" % (name, sys.executable)
+        return found
+    return find
 
 
 @pytest.fixture(scope="session")

@@ -120,21 +120,21 @@ ARCHITECTURES = {
 # GA100 0x20bx, GH100 0x233x, AD102 0x268x, GB100 0x290x, GB202 0x2b8x, GB110 0x318x, ...).
 # The blocks below are the chips' blocks merged; ids between blocks are unknown here.
 PCI_ID_RANGES = [
-    ("0x1340", "0x15ef", "maxwell"),   # GM107/GM108/GM200/GM204/GM206
-    ("0x15f0", "0x15ff", "pascal"),    # GP100
-    ("0x1600", "0x17ff", "maxwell"),   # GM20x mobile and GM200 (0x17c2 TITAN X, 0x17fd M40)
-    ("0x1b00", "0x1d7f", "pascal"),    # GP102/GP104/GP106/GP107/GP108
-    ("0x1d80", "0x1dff", "volta"),     # GV100
-    ("0x1e00", "0x1fff", "turing"),    # TU102/TU104/TU106/TU117
-    ("0x2080", "0x20ff", "ampere"),    # GA100
-    ("0x2180", "0x21ff", "turing"),    # TU116
-    ("0x2200", "0x223f", "ampere"),    # GA102
-    ("0x2300", "0x23ff", "hopper"),    # GH100
-    ("0x2400", "0x25ff", "ampere"),    # GA103/GA104/GA106/GA107
-    ("0x2680", "0x28ff", "ada"),       # AD102/AD103/AD104/AD106/AD107
-    ("0x2900", "0x29ff", "blackwell"), # GB100/GB102 (B200, GB200, B100)
-    ("0x2b00", "0x2fff", "blackwell"), # GB10B/GB202/GB203/GB205/GB206/GB207
-    ("0x3100", "0x31ff", "blackwell"), # GB110 (B300)
+    ("0x1340", "0x15ef", "maxwell"),       # GM107/GM108/GM200/GM204/GM206
+    ("0x15f0", "0x15ff", "pascal"),        # GP100
+    ("0x1600", "0x17ff", "maxwell"),       # GM20x mobile and GM200 (0x17c2 TITAN X, 0x17fd M40)
+    ("0x1b00", "0x1d7f", "pascal"),        # GP102/GP104/GP106/GP107/GP108
+    ("0x1d80", "0x1dff", "volta"),         # GV100
+    ("0x1e00", "0x1fff", "turing"),        # TU102/TU104/TU106/TU117
+    ("0x2080", "0x20ff", "ampere"),        # GA100
+    ("0x2180", "0x21ff", "turing"),        # TU116
+    ("0x2200", "0x223f", "ampere"),        # GA102
+    ("0x2300", "0x23ff", "hopper"),        # GH100
+    ("0x2400", "0x25ff", "ampere"),        # GA103/GA104/GA106/GA107
+    ("0x2680", "0x28ff", "ada"),           # AD102/AD103/AD104/AD106/AD107
+    ("0x2900", "0x29ff", "blackwell"),     # GB100/GB102 (B200, GB200, B100)
+    ("0x2b00", "0x2fff", "blackwell"),     # GB10B/GB202/GB203/GB205/GB206/GB207
+    ("0x3100", "0x31ff", "blackwell"),     # GB110 (B300)
 ]
 
 # Where a device id is in no range above: every id at or above this one is Turing or newer (the

@@ -23,7 +23,7 @@ description:
     C(facts_modules) (C(ANSIBLE_FACTS_MODULES)); see the examples.
   - Use M(gpulab.pytorch_stack.gpu_info) to fail when no GPU is usable (O(gpulab.pytorch_stack.gpu_info#module:require_gpu)).
 author:
-  - gpulab maintainers
+  - gpulab maintainers (@gpulab)
 options:
   sysfs_root:
     description:

@@ -21,7 +21,7 @@ description:
   - Use M(gpulab.pytorch_stack.gpu_facts) to get the same data, plus what PyTorch builds need,
     as the C(gpu) fact.
 author:
-  - gpulab maintainers
+  - gpulab maintainers (@gpulab)
 options:
   require_gpu:
     description:
@@ -154,7 +154,7 @@ gpus:
       type: str
       sample: GPU-7c6bbab1-8c8a-8a2c-3a6b-4f3b4c1d2e3f
     pci_bus_id:
-      description: PCI address in sysfs form, to match RV(pci_devices[].pci_bus_id).
+      description: PCI address in sysfs form, to match the C(pci_bus_id) of an entry of RV(pci_devices).
       type: str
       sample: "0000:07:00.0"
     pci_device_id:

@@ -17,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BIN = os.path.dirname(sys.executable)
 
 PLAYBOOK = """
 - name: GPU modules
@@ -111,30 +110,30 @@ REQUIRE_GPU_MESSAGES = {
 }
 
 
-def ansible_env(base, workdir, callback="ansible.builtin.json"):
-    """Environment for ansible-playbook: this checkout's collections, JSON output, no caches
-    and no callbacks from the project's ansible.cfg."""
+@pytest.fixture(scope="module")
+def ansible(ansible_bin, collections_root, workdir):
+    """``ansible(playbook, env, sysfs)`` -> {task name: result} from ansible-playbook run with
+    this checkout's collections, JSON output, no caches and no callbacks from the project's
+    ansible.cfg, and ``env`` (from ``nvml_env``) on top of that."""
     config = os.path.join(workdir, "ansible.cfg")
-    if not os.path.exists(config):
-        with open(config, "w") as handle:
-            handle.write("[defaults]\ncollections_path = %s\ninterpreter_python = %s\n"
-                         "retry_files_enabled = false\ndeprecation_warnings = false\n"
-                         "local_tmp = %s\n" % (os.path.join(REPO, ".collections"), sys.executable,
-                                               os.path.join(workdir, "tmp")))
-    env = dict(base, ANSIBLE_CONFIG=config, ANSIBLE_STDOUT_CALLBACK=callback,
-               ANSIBLE_CALLBACK_RESULT_FORMAT="json", ANSIBLE_NOCOLOR="1",
-               ANSIBLE_INVENTORY_UNPARSED_WARNING="0", ANSIBLE_LOCALHOST_WARNING="0")
-    return env
+    with open(config, "w") as handle:
+        handle.write("[defaults]\ncollections_path = %s\ninterpreter_python = %s\n"
+                     "retry_files_enabled = false\ndeprecation_warnings = false\n"
+                     "local_tmp = %s\n" % (collections_root, sys.executable,
+                                           os.path.join(workdir, "tmp")))
+    command = ansible_bin("ansible-playbook")
 
-
-def play(playbook, env, sysfs):
-    done = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", playbook,
-                           "-e", "sysfs=%s" % sysfs], env=env, capture_output=True, text=True,
-                          cwd=REPO, timeout=300)
-    assert done.stdout.startswith("{"), done.stdout + done.stderr
-    output = json.loads(done.stdout)
-    tasks = output["plays"][0]["tasks"]
-    return {t["task"]["name"]: t["hosts"]["localhost"] for t in tasks}, done
+    def play(playbook, env, sysfs):
+        env = dict(env, ANSIBLE_CONFIG=config, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
+                   ANSIBLE_CALLBACK_RESULT_FORMAT="json", ANSIBLE_NOCOLOR="1",
+                   ANSIBLE_INVENTORY_UNPARSED_WARNING="0", ANSIBLE_LOCALHOST_WARNING="0")
+        done = subprocess.run([command, "-i", "localhost,", playbook, "-e", "sysfs=%s" % sysfs],
+                              env=env, capture_output=True, text=True, cwd=REPO, timeout=300,
+                              check=False)
+        assert done.stdout.startswith("{"), done.stdout + done.stderr
+        tasks = json.loads(done.stdout)["plays"][0]["tasks"]
+        return {t["task"]["name"]: t["hosts"]["localhost"] for t in tasks}
+    return play
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +142,7 @@ def workdir(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def runs(nvml_env, session_sysfs, workdir, tmp_path_factory):
+def runs(nvml_env, session_sysfs, workdir, tmp_path_factory, ansible):
     """{scenario: {task name: result}} for every scenario, run concurrently."""
     playbook = os.path.join(workdir, "gpu.yml")
     with open(playbook, "w") as handle:
@@ -161,8 +160,7 @@ def runs(nvml_env, session_sysfs, workdir, tmp_path_factory):
         env = nvml_env(profile)
         if name == "no_binding":
             env["PYTHONPATH"] = "%s:%s" % (shadow, env["PYTHONPATH"])
-        results, done = play(playbook, ansible_env(env, workdir), sysfs)
-        return name, (results, done.stderr)
+        return name, ansible(playbook, env, sysfs)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         return dict(pool.map(run, sorted(SCENARIOS)))
@@ -170,7 +168,7 @@ def runs(nvml_env, session_sysfs, workdir, tmp_path_factory):
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_state_and_read_only(runs, scenario):
-    results, _ = runs[scenario]
+    results = runs[scenario]
     gpu = results["facts"]["ansible_facts"]["gpu"]
     assert gpu["state"] == STATES[scenario]
     assert results["info"]["nvml"]["state"] == STATES[scenario]
@@ -182,14 +180,14 @@ def test_state_and_read_only(runs, scenario):
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_check_mode_reports_the_same(runs, scenario):
-    results, _ = runs[scenario]
+    results = runs[scenario]
     assert results["facts_check_mode"]["ansible_facts"] == results["facts"]["ansible_facts"]
 
 
 @pytest.mark.parametrize("scenario", sorted(EXPECTED_OK))
 def test_ok_profiles(runs, scenario):
     count, capabilities, arch_list, sm, models = EXPECTED_OK[scenario]
-    results, _ = runs[scenario]
+    results = runs[scenario]
     gpu = results["facts"]["ansible_facts"]["gpu"]
     assert gpu["count"] == count == len(gpu["devices"]) == len(results["info"]["gpus"])
     assert gpu["compute_capabilities"] == capabilities
@@ -209,24 +207,24 @@ def test_ok_profiles(runs, scenario):
     ("a100_x4", "550.163.01", "12.4"), ("b200_x1", "580.95.05", "13.0"),
 ])
 def test_driver_versions(runs, scenario, driver, cuda):
-    nvml = runs[scenario][0]["info"]["nvml"]
+    nvml = runs[scenario]["info"]["nvml"]
     assert (nvml["driver_version"], nvml["cuda_driver_version"]) == (driver, cuda)
     assert nvml["python_binding"]
 
 
 def test_mixed_generations_report_unsupported_fields_as_null(runs):
-    p4, b200 = runs["mixed"][0]["facts"]["ansible_facts"]["gpu"]["devices"]
+    p4, b200 = runs["mixed"]["facts"]["ansible_facts"]["gpu"]["devices"]
     assert (p4["name"], p4["architecture"]) == ("Tesla P4", "pascal")
     assert [p4[k] for k in ("temperature_c", "ecc_errors_uncorrected", "mig_mode")] == [None] * 3
     assert (p4["power_draw_w"], p4["memory_total_mib"]) == (24.0, 7680)
     assert (b200["architecture"], b200["temperature_c"], b200["ecc_errors_uncorrected"],
             b200["mig_mode"]) == ("blackwell", 32, 0, False)
-    assert runs["mixed"][0]["facts"]["ansible_facts"]["gpu"]["architectures"] == [
+    assert runs["mixed"]["facts"]["ansible_facts"]["gpu"]["architectures"] == [
         "blackwell", "pascal"]
 
 
 def test_a100_devices_match_the_pci_bus(runs):
-    gpu = runs["a100_x8"][0]["facts"]["ansible_facts"]["gpu"]
+    gpu = runs["a100_x8"]["facts"]["ansible_facts"]["gpu"]
     assert [d["pci_bus_id"] for d in gpu["devices"]] == [d["pci_bus_id"] for d in gpu["pci_devices"]]
     assert set(d["pci_device_id"] for d in gpu["devices"]) == {A100}
     assert all(d["persistence_mode"] is True and d["mig_mode"] is False for d in gpu["devices"])
@@ -237,7 +235,7 @@ def test_a100_devices_match_the_pci_bus(runs):
     ("no_library", H100, "9.0", "NVIDIA H100 80GB HBM3"),
 ])
 def test_no_driver_still_reports_gpus_from_pci(runs, scenario, device, capability, model):
-    gpu = runs[scenario][0]["facts"]["ansible_facts"]["gpu"]
+    gpu = runs[scenario]["facts"]["ansible_facts"]["gpu"]
     assert gpu["count"] == 0 and gpu["devices"] == []
     assert len(gpu["pci_devices"]) == 8
     assert gpu["pci_devices"][0]["device_id"] == device
@@ -249,13 +247,13 @@ def test_no_driver_still_reports_gpus_from_pci(runs, scenario, device, capabilit
 
 
 def test_mismatch_reports_the_loaded_kernel_module(runs):
-    nvml = runs["driver_library_mismatch"][0]["info"]["nvml"]
+    nvml = runs["driver_library_mismatch"]["info"]["nvml"]
     assert (nvml["error_code"], nvml["kernel_module_version"]) == (18, "535.216.03")
     assert "reboot the host" in nvml["message"]
 
 
 def test_missing_binding_is_a_state_naming_the_binding(runs):
-    gpu = runs["no_binding"][0]["facts"]["ansible_facts"]["gpu"]
+    gpu = runs["no_binding"]["facts"]["ansible_facts"]["gpu"]
     assert gpu["python_binding"] is None
     assert "The Python binding for NVML is missing" in gpu["message"]
     assert "pip install nvidia-ml-py" in gpu["message"]
@@ -263,7 +261,7 @@ def test_missing_binding_is_a_state_naming_the_binding(runs):
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_require_gpu(runs, scenario):
-    result = runs[scenario][0]["require_gpu"]
+    result = runs[scenario]["require_gpu"]
     expected = REQUIRE_GPU_MESSAGES.get(scenario)
     if expected is None:
         assert not result.get("failed")
@@ -275,14 +273,14 @@ def test_require_gpu(runs, scenario):
     assert result["nvml"]["state"] == STATES[scenario]   # the data comes back with the failure
 
 
-def test_fact_gathering_collects_the_gpu_fact(nvml_env, session_sysfs, workdir):
+def test_fact_gathering_collects_the_gpu_fact(nvml_env, session_sysfs, workdir, ansible):
     playbook = os.path.join(workdir, "gather.yml")
     with open(playbook, "w") as handle:
         handle.write(GATHER_PLAYBOOK)
-    env = ansible_env(nvml_env("a100_x8"), workdir)
-    env["ANSIBLE_FACTS_MODULES"] = "ansible.builtin.setup,gpulab.pytorch_stack.gpu_facts"
+    env = nvml_env("a100_x8",
+                   ANSIBLE_FACTS_MODULES="ansible.builtin.setup,gpulab.pytorch_stack.gpu_facts")
     sysfs = session_sysfs([], "535.261.03", name="sys-gather")
-    results, _ = play(playbook, env, sysfs)
+    results = ansible(playbook, env, sysfs)
     facts = results["Gathering Facts"]["ansible_facts"]
     assert facts["gpu"]["count"] == 8
     assert facts["gpu"]["kernel_module_version"] == "535.261.03"   # module_defaults applied
@@ -292,12 +290,11 @@ def test_fact_gathering_collects_the_gpu_fact(nvml_env, session_sysfs, workdir):
 
 
 @pytest.mark.parametrize("module", ["gpu_info", "gpu_facts"])
-def test_ansible_doc_renders_the_modules(module):
-    env = dict(os.environ, ANSIBLE_NOCOLOR="1",
-               ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, ".collections"))
-    done = subprocess.run([os.path.join(BIN, "ansible-doc"), "-t", "module",
+def test_ansible_doc_renders_the_modules(module, ansible_bin, collections_root):
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_COLLECTIONS_PATH=collections_root)
+    done = subprocess.run([ansible_bin("ansible-doc"), "-t", "module",
                            "gpulab.pytorch_stack." + module], capture_output=True, text=True,
-                          env=env, cwd=REPO, timeout=120)
+                          env=env, cwd=REPO, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert "EXAMPLES:" in done.stdout and "RETURN VALUES:" in done.stdout
     assert "gpulab.pytorch_stack.%s:" % module in done.stdout

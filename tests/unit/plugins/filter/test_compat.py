@@ -4,7 +4,6 @@
 
 import os
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -16,7 +15,6 @@ from ansible_collections.gpulab.pytorch_stack.plugins.filter.compat import Filte
 FILTERS = FilterModule().filters()
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 FILTER_DIR = os.path.join(REPO, "plugins", "filter")
-ANSIBLE_DOC = os.path.join(os.path.dirname(sys.executable), "ansible-doc")
 
 
 @pytest.mark.parametrize("name, args, kwargs, expected", [
@@ -118,15 +116,16 @@ def test_doc_file(name):
     assert sorted(doc["DOCUMENTATION"]["options"]) == sorted(["_input"] + params)
 
 
-def test_ansible_doc_renders_every_filter():
+def test_ansible_doc_renders_every_filter(ansible_bin, collections_root):
     """ansible-doc finds each filter's sidecar documentation and shows its examples."""
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_DEPRECATION_WARNINGS="0",
-               ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, ".collections"))
+               ANSIBLE_COLLECTIONS_PATH=collections_root)
+    ansible_doc = ansible_bin("ansible-doc")
 
     def render(name):
-        return name, subprocess.run([ANSIBLE_DOC, "-t", "filter", "gpulab.pytorch_stack." + name],
+        return name, subprocess.run([ansible_doc, "-t", "filter", "gpulab.pytorch_stack." + name],
                                     capture_output=True, text=True, env=env, cwd=REPO,
-                                    timeout=120)
+                                    timeout=120, check=False)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = dict(pool.map(render, sorted(FILTERS)))

@@ -45,7 +45,7 @@ def test_facts_from_nvml(nvml, make_sysfs):
 
 def test_facts_from_pci_when_the_driver_is_not_loaded(nvml, make_sysfs, hgx):
     nvml(report(state="driver_not_loaded", message="The NVIDIA kernel module is not loaded."))
-    facts, _ = _gpu.gpu_facts(make_sysfs(hgx("0x2330", count=4)))
+    facts = _gpu.gpu_facts(make_sysfs(hgx("0x2330", count=4)))[0]
     assert (facts["state"], facts["count"]) == ("driver_not_loaded", 0)
     assert facts["capabilities_source"] == "pci"
     assert facts["compute_capabilities"] == ["9.0"]
@@ -61,8 +61,9 @@ def test_facts_from_pci_when_the_driver_is_not_loaded(nvml, make_sysfs, hgx):
 
 def test_unknown_pci_devices(nvml, make_sysfs):
     nvml(report(state="library_not_found"))
-    facts, _ = _gpu.gpu_facts(make_sysfs([("0000:01:00.0", "0x10de", "0x2c02", "0x030000", None),
-                                          ("0000:02:00.0", "0x10de", "0xzzzz", "0x030000", None)]))
+    sysfs = make_sysfs([("0000:01:00.0", "0x10de", "0x2c02", "0x030000", None),
+                        ("0000:02:00.0", "0x10de", "0xzzzz", "0x030000", None)])
+    facts = _gpu.gpu_facts(sysfs)[0]
     assert facts["capabilities_source"] == "none"
     assert facts["compute_capabilities"] == [] and facts["torch_cuda_arch_list"] is None
     assert facts["models"] == []

@@ -16,6 +16,7 @@ import pytest
 
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils import _nvml
 
+TESTS = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 QUERY = """
 import json, sys
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils import _nvml
@@ -33,9 +34,9 @@ def query(nvml_env, make_sysfs, tmp_path):
 
     def run(profile, sysfs=None, prelude="", **extra):
         sysfs = sysfs or make_sysfs([], name="sys-%d" % next(trees))
-        done = subprocess.run([sys.executable, "-c", QUERY.format(prelude=prelude), sysfs, str(proc)],
-                              env=nvml_env(profile, **extra), capture_output=True, text=True,
-                              check=True, timeout=60)
+        done = subprocess.run([sys.executable, "-c", QUERY.format(prelude=prelude), sysfs,
+                               str(proc)], env=nvml_env(profile, **extra), capture_output=True,
+                              text=True, check=True, timeout=60)
         return json.loads(done.stdout), done.stderr
     return run
 
@@ -60,15 +61,14 @@ EXPECTED = {
 
 
 def test_every_profile_has_an_expectation():
-    profiles = sorted(n[:-8] for n in os.listdir(os.path.join(
-        os.path.dirname(__file__), "..", "..", "..", "nvml_double", "profiles")))
+    profiles = sorted(n[:-8] for n in os.listdir(os.path.join(TESTS, "nvml_double", "profiles")))
     assert profiles == sorted(EXPECTED)
 
 
 @pytest.mark.parametrize("profile", sorted(EXPECTED))
 def test_profile(query, profile, nvml_double):
     state, code, count, driver, cuda, nvml_version, first = EXPECTED[profile]
-    report, _ = query(profile)
+    report = query(profile)[0]
     nvml = report["nvml"]
     assert nvml["state"] == state
     assert nvml["error_code"] == code
@@ -91,7 +91,7 @@ def test_profile(query, profile, nvml_double):
 
 
 def test_a100_fields(query):
-    report, _ = query("a100_x8")
+    report = query("a100_x8")[0]
     gpu = report["gpus"][3]
     assert gpu == {
         "index": 3, "name": "NVIDIA A100-SXM4-80GB", "uuid": gpu["uuid"],
@@ -104,7 +104,7 @@ def test_a100_fields(query):
 
 
 def test_mixed_unsupported_fields_are_null(query):
-    report, _ = query("mixed")
+    report = query("mixed")[0]
     p4, b200 = report["gpus"]
     assert (p4["temperature_c"], p4["ecc_errors_uncorrected"], p4["mig_mode"],
             p4["mig_mode_pending"]) == (None, None, None, None)
@@ -114,7 +114,7 @@ def test_mixed_unsupported_fields_are_null(query):
 
 
 def test_memory_v1_fallback_counts_reserved_as_used(query):
-    report, _ = query("a100_x8", prelude="_nvml.pynvml.nvmlMemory_v2 = None")
+    report = query("a100_x8", prelude="_nvml.pynvml.nvmlMemory_v2 = None")[0]
     assert report["gpus"][0]["memory_total_mib"] == 81920
     assert report["gpus"][0]["memory_used_mib"] == 590      # 1 used + 589 reserved
 
@@ -124,7 +124,7 @@ def test_field_errors_become_null_and_warnings(query, tmp_path):
     profile.write_text("driver_version=550.54.15\ncuda_driver_version=12040\nnvml_version=!13\n"
                        "[device]\nname=NVIDIA L4\nuuid=GPU-1\ncompute_capability=8.9\n"
                        "temperature_c=!4\npower_draw_mw=!15\n")
-    report, _ = query(str(profile))
+    report = query(str(profile))[0]
     gpu = report["gpus"][0]
     assert report["nvml"]["state"] == "ok"
     assert report["nvml"]["nvml_version"] is None
@@ -154,7 +154,7 @@ def test_missing_profile_is_an_error_state(query, tmp_path):
 
 
 def test_no_library(query):
-    report, _ = query(None)
+    report = query(None)[0]
     nvml = report["nvml"]
     assert (nvml["state"], nvml["error_code"], nvml["library_path"]) == (
         "library_not_found", 12, None)
@@ -166,7 +166,7 @@ def test_no_library(query):
 
 def test_mismatch_names_the_loaded_kernel_module(query, make_sysfs):
     sysfs = make_sysfs([], kernel_module_version="535.216.03")
-    report, _ = query("driver_library_mismatch", sysfs=sysfs)
+    report = query("driver_library_mismatch", sysfs=sysfs)[0]
     nvml = report["nvml"]
     assert nvml["kernel_module_version"] == "535.216.03"
     assert "loaded nvidia kernel module, version 535.216.03" in nvml["message"]
@@ -179,22 +179,37 @@ def test_mismatch_names_the_loaded_kernel_module(query, make_sysfs):
     ("no_permission", "Run the task with become: true"),
 ])
 def test_failure_messages_say_what_to_do(query, profile, remedy):
-    report, _ = query(profile)
+    report = query(profile)[0]
     assert remedy in report["nvml"]["message"]
 
 
-def test_missing_binding(query, tmp_path):
+def test_missing_binding(query, tmp_path, collections_root):
     shadow = tmp_path / "shadow"
     shadow.mkdir()
     (shadow / "pynvml.py").write_text("raise ImportError('No module named pynvml (test)')\n")
-    collections = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", ".collections")
-    report, _ = query("a100_x8", PYTHONPATH="%s:%s" % (shadow, os.path.abspath(collections)))
+    report = query("a100_x8", PYTHONPATH="%s:%s" % (shadow, collections_root))[0]
     nvml = report["nvml"]
     assert (nvml["state"], nvml["python_binding"], nvml["error_code"]) == (
         "library_not_found", None, None)
     assert "The Python binding for NVML is missing: 'import pynvml' failed" in nvml["message"]
     assert "ImportError: No module named pynvml (test)" in nvml["message"]
     assert "pip install nvidia-ml-py" in nvml["message"]
+
+
+def _pinned(name, path=os.path.join(TESTS, "..", "requirements-dev.txt")):
+    with open(path) as handle:
+        for line in handle:
+            requirement = line.split("#", 1)[0].strip()
+            if requirement.startswith(name + "=="):
+                return requirement.split("==", 1)[1]
+    raise AssertionError("%s is not pinned in %s" % (name, path))
+
+
+def test_ansible_test_units_requirements_match_the_pins():
+    """ansible-test units installs tests/unit/requirements.txt into its own venv; keep it in step
+    with requirements-dev.txt, the project's list of pins."""
+    assert _pinned("nvidia-ml-py", os.path.join(TESTS, "unit", "requirements.txt")) == _pinned(
+        "nvidia-ml-py")
 
 
 # ---- helpers without NVML -----------------------------------------------------------------------
@@ -245,5 +260,6 @@ def test_bus_id(value, expected):
 
 def test_import_never_fails_and_states_are_the_documented_ones():
     assert _nvml.HAS_PYNVML is True   # the test venv has nvidia-ml-py
+    assert _nvml.binding_version() == _pinned("nvidia-ml-py")
     assert _nvml.STATES == ("ok", "library_not_found", "driver_not_loaded",
                             "driver_library_mismatch", "no_permission", "error")
