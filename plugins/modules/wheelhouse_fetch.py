@@ -98,7 +98,7 @@ key:
   returned: always
   type: str
 manifest:
-  description: C({"wheels": {file: {"sha256", "size", "requirement"}}}).
+  description: Every wheel's file name with its C(sha256), C(size) and pinned C(requirement), under C(wheels).
   returned: always
   type: dict
 manifest_sha1:

@@ -106,7 +106,7 @@ def test_manifest_records_sha256_and_requirements_pin_every_wheel(tmp_path):
     manifest = build_manifest(str(tmp_path))
     digest = hashlib.sha256((TORCH.encode() * 100)).hexdigest()
     assert manifest["wheels"][TORCH] == {"sha256": digest, "size": len(TORCH) * 100,
-                                        "requirement": "torch==2.14.1"}
+                                         "requirement": "torch==2.14.1"}
     text = requirements_text(manifest)
     assert "torch==2.14.1 --hash=sha256:%s" % digest in text
     assert "nvidia-cudnn-cu13==9.24.0.43 --hash=sha256:" in text
