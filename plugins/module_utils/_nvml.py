@@ -76,17 +76,20 @@ REMEDY_RELOAD = ("reboot the host (ansible.builtin.reboot), or stop every proces
 
 
 def binding_version():
-    """Version of the installed nvidia-ml-py distribution, or None."""
+    """Version of the installed nvidia-ml-py distribution; ``"pynvml <version>"`` when the
+    ``pynvml`` module comes from the deprecated ``pynvml`` package alone; None without one."""
     if not HAS_PYNVML:
         return None
     try:
         from importlib.metadata import PackageNotFoundError, version
     except ImportError:  # Python < 3.8
         return None
-    try:
-        return version("nvidia-ml-py")
-    except PackageNotFoundError:
-        return None
+    for distribution, label in (("nvidia-ml-py", "%s"), ("pynvml", "pynvml %s")):
+        try:
+            return label % version(distribution)
+        except PackageNotFoundError:
+            continue
+    return None
 
 
 def _read_text(path):

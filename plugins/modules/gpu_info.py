@@ -55,7 +55,7 @@ attributes:
   platform:
     platforms: posix
 notes:
-  - NVML reads nothing from C(nvidia-smi); the same library serves it.
+  - The module does not run C(nvidia-smi); it reads the library C(nvidia-smi) itself uses.
   - ECC error counts are volatile counts (since the driver was loaded).
 seealso:
   - module: gpulab.pytorch_stack.gpu_facts
@@ -133,7 +133,10 @@ nvml:
       type: str
       sample: 535.261.03
     python_binding:
-      description: Version of nvidia-ml-py on the target; V(null) when it is not installed.
+      description:
+        - Version of nvidia-ml-py on the target; V(null) when it is not installed.
+        - C(pynvml <version>) when the C(pynvml) module comes from the deprecated C(pynvml)
+          package alone; replace it with nvidia-ml-py.
       type: str
       sample: 13.615.71
 gpus:
@@ -223,7 +226,8 @@ def main():
         module.warn(warning)
     if module.params["require_gpu"]:
         if not _nvml.HAS_PYNVML:
-            module.fail_json(msg=missing_required_lib("nvidia-ml-py"),
+            module.fail_json(msg=missing_required_lib("nvidia-ml-py",
+                                                      reason="to read the GPUs through NVML"),
                              exception=_nvml.PYNVML_IMPORT_ERROR, **info)
         failure = _gpu.require_gpu_failure(info)
         if failure:

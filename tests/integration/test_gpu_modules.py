@@ -126,7 +126,8 @@ def ansible(ansible_bin, collections_root, workdir):
     def play(playbook, env, sysfs):
         env = dict(env, ANSIBLE_CONFIG=config, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
                    ANSIBLE_CALLBACK_RESULT_FORMAT="json", ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_INVENTORY_UNPARSED_WARNING="0", ANSIBLE_LOCALHOST_WARNING="0")
+                   ANSIBLE_INVENTORY_UNPARSED_WARNING="0", ANSIBLE_LOCALHOST_WARNING="0",
+                   ANSIBLE_PIPELINING="1")
         done = subprocess.run([command, "-i", "localhost,", playbook, "-e", "sysfs=%s" % sysfs],
                               env=env, capture_output=True, text=True, cwd=REPO, timeout=300,
                               check=False)
