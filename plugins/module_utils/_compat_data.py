@@ -6,12 +6,12 @@
 # time; other collections must not import it.
 """What works with what: the one compatibility table of the collection.
 
-Plain Python literals only (no logic), so modules can ship it through AnsiballZ. It is read only
-by ``_compat.py``; roles reach it through the ``gpulab.pytorch_stack.*`` filters. Every table
-names its source; where a value is not from the cited primary source it says so. Facts were
-collected 2026-11 (see the collection's FACTS notes); update a table and its source together,
-and run tests/unit/plugins/module_utils/test__compat.py, which checks the tables against each
-other.
+Plain Python data (literals, no functions), so modules can ship it through AnsiballZ. It is
+read only by ``_compat.py``; roles reach it through the ``gpulab.pytorch_stack.*`` filters.
+Every table names its source; where a value is not from the cited primary source it says so.
+Facts were collected 2026-11 (the team's notes of that month, which cite the same sources);
+update a table and its source together, and run
+tests/unit/plugins/module_utils/test__compat.py, which checks the tables against each other.
 
 Versions are strings ("12.8", "570.26"); compute capabilities are "major.minor" strings ("9.0").
 """
@@ -220,8 +220,9 @@ TORCH_VARIANTS = {
 # Sources: torch 2.8 - pytorch/pytorch .ci/manywheel/build_cuda.sh at commit 00c7a380 (the 2.8
 # cycle, when the wheels were CUDA 12.6/12.8/12.9; 2.8 dropped sm_50-sm_61 from cu128/cu129 and
 # kept sm_70, pytorch/pytorch #157517);
-# torch 2.12-2.14 - the collection's 2026-11 notes from the 2.12-2.14 builds: cu126 covers
-# sm_50-sm_90, cu130/cu132 cover sm_75-sm_90, sm_100, sm_120 and PTX.
+# torch 2.12-2.14 - the team's 2026-11 notes on the 2.12-2.14 wheels: cu126 covers sm_50-sm_90,
+# cu130/cu132 cover sm_75-sm_90, sm_100, sm_120 and PTX (the exact lists below are those ranges
+# written out; pytorch/pytorch #182250: from 2.11 no single wheel covers both V100 and Blackwell).
 TORCH_ARCH_LISTS = [
     {"torch": ["2.8"], "variant": "cu126", "arch_list": "5.0;6.0;7.0;7.5;8.0;8.6;9.0"},
     {"torch": ["2.8"], "variant": "cu128", "arch_list": "7.0;7.5;8.0;8.6;9.0;10.0;12.0"},
