@@ -23,13 +23,29 @@ import re
 import sys
 import traceback
 
-try:
-    import pynvml
-except ImportError:
-    pynvml = None
-    PYNVML_IMPORT_ERROR = traceback.format_exc()
-else:
-    PYNVML_IMPORT_ERROR = None
+# Where the nvidia_driver role unpacks nvidia-ml-py on hosts (nvidia_driver_nvml_py_dir): a
+# root-owned directory, used only when the interpreter itself has no pynvml.
+BINDING_DIR = "/usr/local/lib/gpulab/python"
+
+
+def _import_pynvml():
+    try:
+        import pynvml as module
+        return module, None
+    except ImportError:
+        first_error = traceback.format_exc()
+    if not os.path.isdir(BINDING_DIR) or BINDING_DIR in sys.path:
+        return None, first_error
+    sys.path.append(BINDING_DIR)
+    try:
+        import pynvml as module
+        return module, None
+    except ImportError:
+        sys.path.remove(BINDING_DIR)
+        return None, first_error
+
+
+pynvml, PYNVML_IMPORT_ERROR = _import_pynvml()
 
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._compat import (
     cuda_version_from_nvml,
@@ -259,8 +275,9 @@ def _missing_binding_message():
     detail = (PYNVML_IMPORT_ERROR or "").strip().splitlines()
     return ("The Python binding for NVML is missing: 'import pynvml' failed for %s (%s). Install "
             "nvidia-ml-py for that interpreter (pip install nvidia-ml-py; not the deprecated "
-            "'pynvml' package); it also needs the NVIDIA driver's %s."
-            % (sys.executable, detail[-1] if detail else "ImportError", NVML_LIBRARY))
+            "'pynvml' package) or into %s (the nvidia_driver role does); it also needs the "
+            "NVIDIA driver's %s."
+            % (sys.executable, detail[-1] if detail else "ImportError", BINDING_DIR, NVML_LIBRARY))
 
 
 def query(sysfs_root="/sys", proc_root="/proc"):
