@@ -128,9 +128,9 @@ driver_state:
     state:
       description:
         - C(ok) (the running module is the installed version and NVML agrees),
-          C(reload_possible) (it is not, and no process uses the GPU: reloading the modules
-          or rebooting fixes it), C(reboot_required) (it is not, and a reload cannot fix it:
-          processes use the GPU, or nouveau holds it), C(not_installed), C(no_gpu) (a host
+          C(reload_possible) (it is not, and no process uses the GPU, so reloading the
+          modules or rebooting fixes it), C(reboot_required) (it is not, and a reload cannot
+          fix it because processes use the GPU, or nouveau holds it), C(not_installed), C(no_gpu) (a host
           without NVIDIA GPUs), or C(userspace_only) (a container whose host kernel has no
           nvidia module).
       type: str
@@ -138,7 +138,7 @@ driver_state:
     reason:
       description: One sentence that explains the state.
       type: str
-      sample: the loaded nvidia module is 535.216.03 but 535.261.03 is installed; ...
+      sample: "the loaded nvidia module is 535.216.03 but 535.261.03 is installed; ..."
     package_manager:
       description: C(apt) or C(dnf).
       type: str

@@ -178,3 +178,21 @@ def test_secure_boot_without_a_signing_key_fails_before_installing():
     assert "boots with Secure Boot on" in run.stdout
     assert "Nothing was installed" in run.stdout
     assert "nvidia_driver_mok_key" in run.stdout
+
+
+DEBIAN_12_KEY = "4D64FEC119C2029067D6E791F8D2585B8783D481"
+
+
+@pytest.mark.parametrize("fingerprint, ok", [
+    (DEBIAN_12_KEY, True),
+    ("EB693B3035CD5710E231E123A4B469963BF863CC", False),
+])
+def test_repository_key_is_trusted_only_with_its_fingerprint(fingerprint, ok):
+    # The cuda_repo key check, run on Debian's own release key (NVIDIA is not reachable).
+    run = run_playbook(os.path.join("molecule", "nvidia_driver", "repo_key.yml"), "-e",
+                       json.dumps({"__nvidia_driver_cuda_repo_fingerprint": fingerprint}),
+                       timeout=300)
+    assert (run.returncode == 0) is ok, run.stdout
+    if not ok:
+        assert "has the primary fingerprint(s) %s, expected exactly %s" % (
+            DEBIAN_12_KEY, fingerprint) in run.stdout
