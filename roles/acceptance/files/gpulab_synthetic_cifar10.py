@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: (c) 2026, gpulab.pytorch_stack contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Write a synthetic CIFAR-10 in exactly the format of the official python version.
@@ -244,7 +243,7 @@ def write(dest, files):
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--dest", required=True,
                         help="folder that will hold cifar-10-batches-py/")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")

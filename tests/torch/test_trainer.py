@@ -1,0 +1,148 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpulab.pytorch_stack contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The acceptance trainer, run as the role runs it, on a tiny synthetic CIFAR-10 on the CPU.
+
+Needs torch (run with the env's python: `python -m pytest tests/torch`); takes well under a
+minute. Uses --device cuda:99 for the no-GPU path so it means the same on a host with GPUs.
+"""
+
+import collections
+import importlib.util
+import json
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+FILES = Path(__file__).resolve().parents[2] / "roles" / "acceptance" / "files"
+TRAINER = FILES / "gpulab_train_lenet.py"
+SYNTHETIC = FILES / "gpulab_synthetic_cifar10.py"
+REPORT_KEYS = {
+    "schema", "host", "device", "device_kind", "gpu_index", "gpu_name", "compute_capability",
+    "driver_version", "cuda_runtime_version", "cudnn_version", "torch_version", "data_source",
+    "train_images", "test_images", "batch_size", "amp", "compile", "epoch_seconds",
+    "images_per_second", "data_seconds", "to_device_seconds", "final_train_loss",
+    "test_accuracy", "thresholds", "passed", "reasons",
+}
+
+
+def load(path):
+    spec = importlib.util.spec_from_file_location(path.stem, str(path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    dest = tmp_path_factory.mktemp("cifar")
+    subprocess.run([sys.executable, str(SYNTHETIC), "--dest", str(dest), "--train", "1000",
+                    "--test", "200", "--seed", "5"], check=True, stdout=subprocess.DEVNULL)
+    return dest
+
+
+Run = collections.namedtuple("Run", "code lines report stderr")
+
+
+def train(data_dir, *extra):
+    """Run the trainer; its progress lines, its JSON report (the last line) and stderr."""
+    cmd = [sys.executable, str(TRAINER), "--data-dir", str(data_dir), "--data-source",
+           "synthetic", "--threads", "1", "--batch-size", "64", "--min-accuracy", "0"]
+    proc = subprocess.run(cmd + list(extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, check=False)
+    lines = proc.stdout.strip().splitlines()
+    return Run(proc.returncode, lines[:-1], json.loads(lines[-1]), proc.stderr)
+
+
+def test_cpu_run_passes_and_every_line_says_cpu(data, tmp_path):
+    report_file = tmp_path / "report.json"
+    run = train(data, "--device", "cpu", "--report", str(report_file))
+    report = run.report
+    assert run.code == 0
+    assert REPORT_KEYS <= set(report)
+    assert report["passed"] is True and report["reasons"] == []
+    assert (report["device"], report["device_kind"]) == ("cpu", "CPU")
+    assert report["gpu_name"] is None and report["compute_capability"] is None
+    assert (report["train_images"], report["test_images"]) == (1000, 200)
+    assert report["epoch_seconds"] > 0 and report["images_per_second"] > 0
+    assert 0.0 <= report["test_accuracy"] <= 1.0
+    assert report["torch_version"] == torch.__version__
+    assert run.lines and all(line.startswith("[CPU]") for line in run.lines)
+    assert json.loads(report_file.read_text()) == report
+
+
+def test_no_gpu_fails_and_says_why(data):
+    run = train(data, "--device", "cuda:99")
+    assert run.code == 3
+    assert run.report["passed"] is False
+    why = run.report["reasons"][0]
+    for part in ("torch.cuda.is_available()", "torch.cuda.device_count()", "--allow-cpu",
+                 "CUDA %s" % torch.version.cuda if torch.version.cuda else "without CUDA"):
+        assert part in why
+    assert why in run.stderr
+
+
+def test_allow_cpu_trains_on_the_cpu_and_says_so(data):
+    run = train(data, "--device", "cuda:99", "--allow-cpu", "--limit-train", "256",
+                "--limit-test", "64")
+    assert run.code == 0
+    assert run.report["device_kind"] == "CPU"
+    assert "trained on the CPU" in run.report["note"]
+    assert (run.report["train_images"], run.report["test_images"]) == (256, 64)
+    assert all(line.startswith("[CPU]") for line in run.lines)
+
+
+@pytest.mark.parametrize("flags, reason", [
+    (["--min-accuracy", "1.0"], "below the minimum"),
+    (["--max-epoch-seconds", "0.000001"], "epoch took"),
+])
+def test_missed_threshold_exits_1_with_the_reason(data, flags, reason):
+    run = train(data, "--device", "cpu", "--limit-train", "256", *flags)
+    assert run.code == 1
+    assert run.report["passed"] is False
+    assert any(reason in r for r in run.report["reasons"])
+
+
+def test_same_seed_same_result(data):
+    first, again = (train(data, "--device", "cpu", "--limit-train", "512", "--seed", "3").report
+                    for run in range(2))
+    assert first["final_train_loss"] == again["final_train_loss"]
+    assert first["test_accuracy"] == again["test_accuracy"]
+
+
+def test_missing_dataset_exits_4(tmp_path):
+    run = train(tmp_path, "--device", "cpu")
+    assert run.code == 4
+    assert "no CIFAR-10 python batches" in run.report["reasons"][0]
+
+
+def test_a_pickle_naming_other_globals_is_refused(data, tmp_path):
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    for name in ("data_batch_1", "batches.meta"):
+        (folder / name).write_bytes((data / "cifar-10-batches-py" / name).read_bytes())
+    (folder / "test_batch").write_bytes(pickle.dumps({b"data": print}, protocol=4))
+    run = train(tmp_path, "--device", "cpu", "--limit-train", "100")
+    assert run.code == 4
+    assert "builtins.print is not allowed" in run.report["reasons"][0]
+
+
+def test_reader_returns_the_images_the_generator_made(data):
+    trainer, synthetic = load(TRAINER), load(SYNTHETIC)
+    images, labels = trainer.load_split(str(data / "cifar-10-batches-py"), trainer.TEST_FILES, 0)
+    gen = synthetic._Generator(5)
+    gen.split(1000)
+    want_labels, want_images = gen.split(200)
+    assert images.dtype == torch.uint8 and tuple(images.shape) == (200, 3, 32, 32)
+    assert labels.tolist() == want_labels
+    assert bytes(images.reshape(200, -1)[7].tolist()) == want_images[7]
+
+
+def test_lenet_is_the_guides_network():
+    net = load(TRAINER).LeNet()
+    assert sum(p.numel() for p in net.parameters()) == 62006
+    assert tuple(net(torch.zeros(2, 3, 32, 32)).shape) == (2, 10)
