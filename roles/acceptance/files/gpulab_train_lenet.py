@@ -31,6 +31,7 @@ stdout line); every progress line names the device kind, "CPU" when it trained o
 """
 
 import argparse
+import contextlib
 import ctypes
 import json
 import os
@@ -124,6 +125,8 @@ def read_batch(path):
     """(raw uint8 bytes of N x 3072 images, list of N labels) of one CIFAR-10 batch file."""
     with open(path, "rb") as handle:
         entry = _BatchUnpickler(handle, encoding="bytes").load()
+    if not isinstance(entry, dict):
+        raise ValueError("%s holds a %s, not a CIFAR-10 batch dict" % (path, type(entry).__name__))
     data, labels = entry.get(b"data"), entry.get(b"labels")
     if not isinstance(data, _Array) or labels is None:
         raise ValueError("%s has no b'data' array or no b'labels'" % path)
@@ -343,16 +346,21 @@ class Trainer(object):
         return x.sub_(127.5).mul_(1.0 / 127.5)
 
     def autocast(self):
-        return torch.autocast(self.device.type, dtype=self.amp_dtype or torch.float32,
-                              enabled=self.amp_dtype is not None)
+        if self.amp_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.amp_dtype)
 
     def step(self, optimizer, images, labels):
         with self.autocast():
             loss = F.cross_entropy(self.forward(self.inputs(images)), labels)
         optimizer.zero_grad(set_to_none=True)
-        self.scaler.scale(loss).backward()
-        self.scaler.step(optimizer)
-        self.scaler.update()
+        if self.scaler.is_enabled():  # fp16 only; bf16 and fp32 need no loss scaling
+            self.scaler.scale(loss).backward()
+            self.scaler.step(optimizer)
+            self.scaler.update()
+        else:
+            loss.backward()
+            optimizer.step()
         return loss.detach()
 
     def optimizer(self, lr):
