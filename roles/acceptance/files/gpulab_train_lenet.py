@@ -118,7 +118,8 @@ class _BatchUnpickler(pickle.Unpickler):
         try:
             return _ALLOWED_GLOBALS[(module, name)]
         except KeyError:
-            raise pickle.UnpicklingError("%s.%s is not allowed in a CIFAR-10 batch" % (module, name))
+            raise pickle.UnpicklingError("%s.%s is not allowed in a CIFAR-10 batch"
+                                         % (module, name))
 
 
 def read_batch(path):
@@ -432,12 +433,14 @@ def base_report(args):
         "schema": SCHEMA, "host": args.host or socket.gethostname(),
         "device": args.device, "device_kind": "CPU" if args.device == "cpu" else "GPU",
         "gpu_index": None, "gpu_name": None, "compute_capability": None,
-        "driver_version": nvml_driver_version(), "cuda_runtime_version": torch.version.cuda,
-        "cudnn_version": cudnn_version(), "torch_version": torch.__version__,
+        "torch_cuda_arch_list": None, "driver_version": nvml_driver_version(),
+        "cuda_runtime_version": torch.version.cuda, "cudnn_version": cudnn_version(),
+        "torch_version": torch.__version__,
         "python_version": "%d.%d.%d" % sys.version_info[:3],
         "data_source": args.data_source, "data_dir": os.path.abspath(args.data_dir),
         "train_images": None, "test_images": None, "batch_size": args.batch_size,
-        "epochs": 1, "optimizer": "AdamW weight_decay=%g, one-cycle lr peak %g, warm-up %g of the epoch"
+        "epochs": 1,
+        "optimizer": "AdamW weight_decay=%g, one-cycle lr peak %g, warm-up %g of the epoch"
                      % (args.weight_decay, args.lr, args.warmup_fraction),
         "amp": bool(args.amp), "amp_dtype": None, "compile": bool(args.compile),
         "memory_format": None, "seed": args.seed,
