@@ -21,6 +21,9 @@ def run_playbook(playbook, *extra, timeout=900):
                ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default",
                ANSIBLE_NOCOLOR="1",
                ANSIBLE_FORCE_COLOR="0")
+    # Reports go where the scenario's own converge puts them (its ephemeral directory).
+    env.setdefault("GPULAB_REPORT_DIR",
+                   os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "reports"))
     return subprocess.run(
         ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
          os.path.join(PROJECT, playbook), *extra],

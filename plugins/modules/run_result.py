@@ -23,7 +23,9 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 options:
   name:
-    description: The layer, usually the role name (C(nvidia_driver), C(pytorch2), ...).
+    description:
+      - The layer, usually the role name (C(nvidia_driver), C(pytorch2), ...), or a host name
+        for ledgers kept on the controller. Letters, digits, C(_), C(-) and C(.).
     type: str
     required: true
   result:
@@ -78,8 +80,9 @@ def main():
         supports_check_mode=True,
     )
     name = module.params["name"]
-    if not name.replace("_", "").replace("-", "").isalnum():
-        module.fail_json(msg="name must be letters, digits, '_' or '-', got %r" % name)
+    if not name.replace("_", "").replace("-", "").replace(".", "").isalnum() or name.startswith("."):
+        module.fail_json(msg="name must be letters, digits, '_', '-' or '.' (not first), got %r"
+                         % name)
     directory = module.params["dir"]
     changed = False
     if not os.path.isdir(directory):

@@ -59,6 +59,13 @@ def test_no_reboot_or_module_load_was_attempted_in_the_container(host):
     assert not host.file("/sys/module/nvidia").exists
 
 
+def _ledger():
+    path = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "reports", "upgrade",
+                        "gpulab-nvidia_driver_upgrade-1.json")
+    with open(path) as handle:
+        return json.load(handle)
+
+
 def _upgrade():
     run = run_playbook(UPGRADE, timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
@@ -68,9 +75,16 @@ def _upgrade():
 def test_a_third_run_changes_nothing_and_still_reports_the_reboot(host):
     run = _upgrade()
     hosts = recap(run.stdout)
-    assert hosts and all(c["changed"] == 0 for c in hosts.values()), hosts
+    # localhost only rewrites the rollout's ledger on the controller; the host is untouched.
+    managed = {name: c for name, c in hosts.items() if name != "localhost"}
+    assert managed and all(c["changed"] == 0 for c in managed.values()), hosts
     assert "REBOOT REQUIRED" in run.stdout
     assert _result(host)["reboot_required"] is True
+    # The rollout's ledger on the controller names the host and where it stands.
+    assert _ledger()["state"] == "upgraded, reboot required"
+    assert "REBOOT REQUIRED" in _ledger()["driver"]
+    assert _ledger()["acceptance"] == "not run"
+    assert "gpulab-nvidia_driver_upgrade-1: upgraded, reboot required" in run.stdout
 
 
 def test_after_the_reboot_the_state_is_ok(host):
@@ -82,3 +96,4 @@ def test_after_the_reboot_the_state_is_ok(host):
     assert result["reboot_required"] is False
     assert result["loaded_version"] == "535.261.03"
     assert "REBOOT REQUIRED" not in result["summary"]
+    assert _ledger()["state"] == "verified"
