@@ -10,8 +10,6 @@ import re
 import subprocess
 import sys
 
-import yaml
-
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 PLAYBOOK = """
 - hosts: localhost
