@@ -22,6 +22,8 @@ Timing (wall-clock seconds, synchronised with the device):
   epoch_seconds      the training epoch: every training image once, from drawing the
                      permutation to the last optimizer step, per-batch float conversion and
                      normalisation included; images_per_second = train_images / epoch_seconds
+  epoch_cpu_seconds  CPU time (all threads) this process spent in that epoch: the work done,
+                     which a busy machine stretches less than the wall-clock time
   eval_seconds       the pass over the test images
 
 Exit codes: 0 passed; 1 trained but a threshold was missed; 2 bad arguments; 3 no usable
@@ -295,6 +297,12 @@ def allowed_cpus():
 
 # --- training -----------------------------------------------------------------------------------
 
+def cpu_seconds():
+    """User + system CPU time of this process, all threads."""
+    times = os.times()
+    return times[0] + times[1]
+
+
 def sync(device):
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -379,7 +387,7 @@ class Trainer(object):
         self.model.load_state_dict(saved)
 
     def train_epoch(self, images, labels):
-        """One pass in a random order; returns (seconds, mean loss of the last tenth)."""
+        """One pass in a random order: (seconds, CPU seconds, mean loss of the last tenth)."""
         n, bs = images.shape[0], self.args.batch_size
         steps = -(-n // bs)
         optimizer = self.epoch_optimizer
@@ -389,7 +397,7 @@ class Trainer(object):
         losses = torch.zeros(steps, device=self.device)
         self.model.train()
         sync(self.device)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), cpu_seconds()
         order = torch.randperm(n, device=self.device, generator=generator)
         for i in range(steps):
             idx = order[i * bs:(i + 1) * bs]
@@ -397,8 +405,8 @@ class Trainer(object):
                                   labels.index_select(0, idx))
             schedule.step()
         sync(self.device)
-        seconds = time.perf_counter() - start
-        return seconds, float(losses[-max(1, steps // 10):].mean())
+        seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu_start
+        return seconds, cpu, float(losses[-max(1, steps // 10):].mean())
 
     def evaluate(self, images, labels):
         """(accuracy 0..1, mean loss) over the test images."""
@@ -447,7 +455,8 @@ def base_report(args):
         "cpu_threads": None, "note": None,
         "data_seconds": None, "to_device_seconds": None, "setup_seconds": None,
         "warmup_seconds": None,
-        "epoch_seconds": None, "images_per_second": None, "eval_seconds": None,
+        "epoch_seconds": None, "epoch_cpu_seconds": None, "images_per_second": None,
+        "eval_seconds": None,
         "final_train_loss": None, "test_loss": None, "test_accuracy": None,
         "thresholds": {"min_accuracy": args.min_accuracy,
                        "max_epoch_seconds": args.max_epoch_seconds},
@@ -494,14 +503,14 @@ def run(args, report):
         start = time.perf_counter()
         trainer.warm_up(train_x, train_y)
         report["warmup_seconds"] = round(time.perf_counter() - start, 3)
-        seconds, loss = trainer.train_epoch(train_x, train_y)
+        seconds, cpu, loss = trainer.train_epoch(train_x, train_y)
         start = time.perf_counter()
         accuracy, test_loss = trainer.evaluate(test_x, test_y)
         report["eval_seconds"] = round(time.perf_counter() - start, 3)
     except Exception as exc:  # CUDA OOM, compiler errors, ...: still write the report
         raise Failure(EXIT_TRAINING, "training failed: %s: %s"
                       % (type(exc).__name__, str(exc).strip().splitlines()[0][:300]))
-    report.update(epoch_seconds=round(seconds, 3),
+    report.update(epoch_seconds=round(seconds, 3), epoch_cpu_seconds=round(cpu, 3),
                   images_per_second=round(report["train_images"] / seconds, 1),
                   final_train_loss=round(loss, 4), test_loss=round(test_loss, 4),
                   test_accuracy=round(accuracy, 4))
