@@ -37,7 +37,7 @@ def test_repository_packages_follow_the_default_toolkit_major(system, packages, 
 
 @pytest.mark.parametrize("source", ["pip", "tarball"])
 def test_pip_and_tarball_installs_go_into_a_versioned_prefix(source):
-    msg = render("cudnn", "debian12", MSG, {"cudnn_source": source, "cudnn_cuda_major": "12",
-                                             "cudnn_version": "9.28.0.42"})
+    variables = {"cudnn_source": source, "cudnn_cuda_major": "12", "cudnn_version": "9.28.0.42"}
+    msg = render("cudnn", "debian12", MSG, variables)
     assert msg["home"] == "/opt/cudnn/9.28.0.42-cuda12"
     assert msg["header"] == "/opt/cudnn/9.28.0.42-cuda12/include/cudnn_version.h"
