@@ -61,6 +61,8 @@ attributes:
     support: none
   facts:
     support: full
+  platform:
+    platforms: posix
 notes:
   - Secure Boot is read from the C(SecureBoot) EFI variable, then from C(mokutil --sb-state);
     when neither is available the state is C(unknown).

@@ -39,7 +39,7 @@ def test_every_installed_binary_of_the_driver_source_has_one_version(host, newes
     driver = [line.split() for line in out.splitlines()
               if line.split()[2] == "nvidia-graphics-drivers"]
     assert len(driver) >= len(PACKAGES)
-    assert {version for _, version, _ in driver} == {newest_535}
+    assert {row[1] for row in driver} == {newest_535}
 
 
 def test_persistence_daemon_comes_from_contrib(host):

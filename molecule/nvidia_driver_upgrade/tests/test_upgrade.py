@@ -4,7 +4,6 @@ import json
 import os
 import sys
 
-import pytest
 
 sys.path.insert(0, os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "molecule", "shared"))
 from ansible_run import recap, run_playbook  # noqa: E402
@@ -23,8 +22,8 @@ def test_every_driver_package_was_upgraded(host):
     driver = [line.split() for line in out.splitlines()
               if line.split()[2] == "nvidia-graphics-drivers"]
     assert {"libnvidia-ml1", "nvidia-kernel-dkms", "libcuda1", "nvidia-smi"} <= {
-        name for name, _, _ in driver}
-    assert {version for _, version, _ in driver} == {NEW}
+        row[0] for row in driver}
+    assert {row[1] for row in driver} == {NEW}
 
 
 def test_the_pin_moved(host):

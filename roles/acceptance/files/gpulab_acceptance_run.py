@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: (c) 2026, gpulab.pytorch_stack contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run the acceptance trainer on several devices at once, one process per device.
@@ -25,7 +24,7 @@ def report_path(reports, device):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     split = argv.index("--") if "--" in argv else len(argv)
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--trainer", required=True)
     parser.add_argument("--reports", required=True)
     parser.add_argument("--devices", required=True, help="comma-separated, e.g. cuda:0,cuda:1")
@@ -46,10 +45,10 @@ def main(argv=None):
     reports = []
     for device, proc in procs.items():
         try:
-            _, err = proc.communicate(timeout=args.timeout)
+            err = proc.communicate(timeout=args.timeout)[1]
         except subprocess.TimeoutExpired:
             proc.kill()
-            _, err = proc.communicate()
+            err = proc.communicate()[1]
         try:
             with open(report_path(args.reports, device)) as handle:
                 reports.append(json.load(handle))
