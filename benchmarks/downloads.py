@@ -151,8 +151,8 @@ def wheelhouse_manifests(cache):
 def report(phases, names, layers, pip_config):
     hosts = len(names)
     print()
-    print("Layers: %s; %d fresh hosts per run; %s." % (", ".join(["preflight"] + layers), hosts,
-                                                        bench.MACHINE))
+    print("Layers: %s; %d fresh hosts per run; %s."
+          % (", ".join(["preflight"] + layers), hosts, bench.MACHINE))
     print("Controller pip: %s." % ("this controller's configuration (local mirror first)"
                                    if pip_config else "no configuration, pypi.org only"))
     print()
@@ -232,8 +232,8 @@ def main():
         print("Wheelhouses in %s (from manifest.json, not downloaded by this run):" % default_cache)
         for key, wheels, size in houses:
             torch = [wheel for wheel in wheels if wheel.startswith("torch-")]
-            print("  %s: %d wheels, %.1f MiB (%s)" % (key, len(wheels), size / MIB,
-                                                     ", ".join(torch) or "no torch"))
+            print("  %s: %d wheels, %.1f MiB (%s)"
+                  % (key, len(wheels), size / MIB, ", ".join(torch) or "no torch"))
 
 
 if __name__ == "__main__":
