@@ -7,8 +7,9 @@ test image), writes a temporary inventory that reaches them with community.docke
 carries the settings of inventories/demo/group_vars/all.yml (layers from --layers), converges
 them once with site.yml, then times --repeat re-runs for each host count in --hosts (the first n
 hosts, with --limit; host counts interleaved so a change in the shared machine's load hits them
-alike). Every run is parsed: wall time, PLAY RECAP (ok/changed/skipped per host), task banners,
-and which tasks reported changed. Exits 1 when a re-run changed anything. The containers are
+alike). Every run is parsed: wall time, controller CPU (ansible-playbook, its workers and their
+docker clients; not the module runs in the containers), PLAY RECAP (ok/changed/skipped per
+host), task banners, and which tasks reported changed. Exits 1 when a re-run changed anything. The containers are
 removed at the end, also after a failure or Ctrl-C, unless --keep.
 
     .venv/bin/python benchmarks/site_rerun.py --hosts 1 4 \
@@ -24,6 +25,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import statistics
@@ -51,11 +53,12 @@ CHANGED = re.compile(r"^changed: \[(?P<host>[^\]]+)\]")
 class Run:
     """One ansible-playbook run: what it took and what its output says."""
 
-    def __init__(self, label, argv, returncode, wall, stdout, load):
+    def __init__(self, label, argv, returncode, wall, stdout, load, cpu=0.0):
         self.label = label
         self.argv = argv
         self.returncode = returncode
         self.wall = wall
+        self.cpu = cpu   # controller CPU: ansible-playbook, its workers, their docker clients
         self.stdout = ANSI.sub("", stdout)
         self.load = load
         self.recap = dict((m["host"], dict((k, int(v)) for k, v in m.groupdict().items()
@@ -145,13 +148,16 @@ def run_site(label, workdir, inventory, extra, limit=None, env=None, stderr_apar
     if limit:
         argv += ["--limit", limit]
     load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     done = subprocess.run(argv, cwd=REPO, env=env or ansible_env(workdir), text=True,
                           stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE if stderr_apart else subprocess.STDOUT,
                           check=False)
     wall = time.monotonic() - start
-    run = Run(label, argv, done.returncode, wall, done.stdout, (load, os.getloadavg()[0]))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    run = Run(label, argv, done.returncode, wall, done.stdout, (load, os.getloadavg()[0]), cpu)
     with open(os.path.join(workdir, "%s.log" % re.sub(r"\W+", "_", label)), "w") as handle:
         handle.write(run.stdout + (done.stderr or ""))
     return run
@@ -252,8 +258,9 @@ def main():
                     fail_run(run, workdir)
                 run.hosts = names[:n]
                 runs.append(run)
-                print("re-run on %d host(s) #%d: %.1f s, changed=%d, load %.1f -> %.1f"
-                      % (n, round_, run.wall, run.changed, run.load[0], run.load[1]), flush=True)
+                print("re-run on %d host(s) #%d: %.1f s (controller CPU %.1f s), changed=%d, "
+                      "load %.1f -> %.1f" % (n, round_, run.wall, run.cpu, run.changed,
+                                             run.load[0], run.load[1]), flush=True)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         raise SystemExit(130)
@@ -266,25 +273,29 @@ def main():
     print()
     print("Layers: %s; %s." % (", ".join(["preflight"] + layers), MACHINE))
     print()
-    print("| hosts | re-runs | median s | min s | max s | load at start | task banners | "
-          "tasks run per host (ok+failed) | ok/changed/skipped per host | changed (all runs) |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+    print("| hosts | re-runs | median s | min s | max s | controller CPU s (median) | "
+          "load at start | task banners | tasks run per host (ok+failed) | "
+          "ok/changed/skipped per host | changed (all runs) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
     medians = {}
     for n in args.hosts:
         mine = [run for run in runs if len(run.hosts) == n]
         walls = [run.wall for run in mine]
         medians[n] = statistics.median(walls)
         last = mine[-1]
-        print("| %d | %d | %.1f | %.1f | %.1f | %.1f | %d | %d | %s | %d |"
+        print("| %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %d | %d | %s | %d |"
               % (n, len(mine), medians[n], min(walls), max(walls),
+                 statistics.median(run.cpu for run in mine),
                  statistics.median(run.load[0] for run in mine), last.banners,
                  last.executed(last.hosts[0]), recap_cell(last, last.hosts),
                  sum(run.changed for run in mine)))
     if len(args.hosts) > 1:
         low, high = min(args.hosts), max(args.hosts)
         print()
-        print("%d hosts / %d host(s): %.2f x the wall time (median)"
-              % (high, low, medians[high] / medians[low]))
+        cpu = dict((n, statistics.median(run.cpu for run in runs if len(run.hosts) == n))
+                   for n in (low, high))
+        print("%d hosts / %d host(s): %.2f x the wall time, %.2f x the controller CPU (medians)"
+              % (high, low, medians[high] / medians[low], cpu[high] / cpu[low]))
     changed = [(run.label, task, host) for run in runs for task, host in run.changed_tasks]
     if changed:
         print()
