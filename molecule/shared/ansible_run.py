@@ -20,7 +20,9 @@ def run_playbook(playbook, *extra, timeout=900):
                ANSIBLE_CONFIG=os.path.join(PROJECT, "ansible.cfg"),
                ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default",
                ANSIBLE_NOCOLOR="1",
-               ANSIBLE_FORCE_COLOR="0")
+               ANSIBLE_FORCE_COLOR="0",
+               # The interpreter molecule/config.yml gives converge, so both runs agree.
+               ANSIBLE_PYTHON_INTERPRETER="/usr/bin/python3")
     # Reports go where the scenario's own converge puts them (its ephemeral directory).
     env.setdefault("GPULAB_REPORT_DIR",
                    os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "reports"))
