@@ -41,13 +41,21 @@ def test_the_epoch_used_the_whole_dataset_and_learned(last):
     assert report["images_per_second"] > 0
 
 
+def _report_file(host):
+    # Asked for "cuda" (the default); with no GPU the trainer fell back to the CPU, and says why.
+    return host.file(HOME + "/reports/report-cuda.json")
+
+
 def test_the_per_device_report_file_is_the_same_run(host, last):
-    report = json.loads(host.file(HOME + "/reports/report-cpu.json").content_string)
+    report = json.loads(_report_file(host).content_string)
     assert report["epoch_seconds"] == last["reports"][0]["epoch_seconds"]
+    assert report["device"] == "cpu"
+    assert "torch.cuda.is_available() is False" in report["note"]
+    assert "trained on the CPU (--allow-cpu)" in report["note"]
 
 
 def test_training_ran_as_the_unprivileged_account(host):
-    report = host.file(HOME + "/reports/report-cpu.json")
+    report = _report_file(host)
     assert report.user == "gpulab-acceptance"
     assert host.user("gpulab-acceptance").uid != 0
     assert host.user("gpulab-acceptance").shell == "/usr/sbin/nologin"
