@@ -21,11 +21,13 @@ def canonical_json(data):
 
 
 def write_if_changed(path, text, mode=0o644, check_mode=False):
-    """Write ``text`` to ``path`` unless it already holds exactly that. Return True if it
-    changed (or would change, in check mode). The parent directory must exist."""
+    """Write ``text`` (UTF-8, whatever the host's locale) to ``path`` unless it already holds
+    exactly that, replacing the file atomically. Return True if it changed (or would change, in
+    check mode). The parent directory must exist."""
+    data = text.encode("utf-8") if not isinstance(text, bytes) else text
     try:
-        with open(path) as handle:
-            if handle.read() == text:
+        with open(path, "rb") as handle:
+            if handle.read() == data:
                 if (os.stat(path).st_mode & 0o7777) == mode:
                     return False
                 if not check_mode:
@@ -37,8 +39,8 @@ def write_if_changed(path, text, mode=0o644, check_mode=False):
         return True
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=".gpulab-")
     try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.chmod(tmp, mode)
         os.rename(tmp, path)
     except BaseException:

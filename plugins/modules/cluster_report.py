@@ -144,10 +144,8 @@ failed_hosts:
 """
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._report import (
     FILE_NAMES,
@@ -156,22 +154,7 @@ from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._report impor
     sort_rows,
     summarize,
 )
-
-
-def _current(path):
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return None
-
-
-def _write(module, dest_dir, path, data):
-    fd, tmp = tempfile.mkstemp(dir=dest_dir, prefix=".cluster_report.")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(tmp, 0o644)
-    module.atomic_move(tmp, path)
+from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._results import write_if_changed
 
 
 def main():
@@ -197,17 +180,13 @@ def main():
     for fmt in p["formats"]:
         path = os.path.join(dest_dir, FILE_NAMES[fmt])
         files[fmt] = path
-        data = to_bytes(contents[FILE_NAMES[fmt]])
-        if _current(path) == data:
-            continue
-        changed_files.append(path)
-        if not module.check_mode:
-            try:
-                if not os.path.isdir(dest_dir):
-                    os.makedirs(dest_dir)
-                _write(module, dest_dir, path, data)
-            except (IOError, OSError) as exc:
-                module.fail_json(msg="cannot write %s: %s" % (path, exc), files=files)
+        try:
+            if not module.check_mode and not os.path.isdir(dest_dir):
+                os.makedirs(dest_dir)
+            if write_if_changed(path, contents[FILE_NAMES[fmt]], check_mode=module.check_mode):
+                changed_files.append(path)
+        except (IOError, OSError) as exc:
+            module.fail_json(msg="cannot write %s: %s" % (path, exc), files=files)
 
     module.exit_json(
         changed=bool(changed_files), files=files, changed_files=changed_files,

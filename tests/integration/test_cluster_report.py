@@ -1,0 +1,109 @@
+# Copyright: (c) 2026, gpulab.pytorch_stack contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""cluster_report run the way the playbooks run it: ansible-playbook on the controller. Writes
+the three files, failures first, changes nothing when run again, writes nothing in check mode."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+ROWS = [
+    {"host": "gpu01", "device": "cuda:0", "device_kind": "GPU", "gpu_name": "NVIDIA H100 80GB HBM3",
+     "compute_capability": "9.0", "images_per_second": 91234.5, "epoch_seconds": 0.55,
+     "test_accuracy": 0.6311, "passed": True, "reasons": []},
+    {"host": "gpu02", "device": "cuda:3", "device_kind": "GPU", "gpu_name": "NVIDIA A100-SXM4-80GB",
+     "compute_capability": "8.0", "images_per_second": 1200.0, "epoch_seconds": 41.7,
+     "test_accuracy": 0.2031, "passed": False,
+     "reasons": ["test accuracy 0.2031 is below the minimum 0.3500"]},
+    {"host": "cpu01", "device": "cpu", "device_kind": "CPU", "gpu_name": None,
+     "compute_capability": None, "images_per_second": 19000.0, "epoch_seconds": 2.6,
+     "test_accuracy": 0.6244, "passed": True, "reasons": []},
+]
+
+PLAYBOOK = """
+- name: Cluster report
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: report
+      gpulab.pytorch_stack.cluster_report:
+        rows: "{{ rows }}"
+        dest_dir: "{{ dest }}"
+        title: "{{ title }}"
+"""
+
+
+@pytest.fixture
+def report(ansible_bin, collections_root, tmp_path):
+    """``report(title, check=False)`` -> the task's result from a fresh ansible-playbook run."""
+    config = tmp_path / "ansible.cfg"
+    config.write_text("[defaults]\ncollections_path = %s\ninterpreter_python = %s\n"
+                      "retry_files_enabled = false\nlocal_tmp = %s\n"
+                      % (collections_root, sys.executable, tmp_path / "tmp"))
+    playbook = tmp_path / "report.yml"
+    playbook.write_text(PLAYBOOK)
+    variables = tmp_path / "vars.json"
+    dest = tmp_path / "reports" / "acceptance"
+
+    def run(title, check=False):
+        variables.write_text(json.dumps({"rows": ROWS, "dest": str(dest), "title": title}))
+        env = dict(os.environ, ANSIBLE_CONFIG=str(config), ANSIBLE_NOCOLOR="1",
+                   ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
+                   ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+        argv = [ansible_bin("ansible-playbook"), "-i", "localhost,", str(playbook),
+                "-e", "@%s" % variables] + (["--check"] if check else [])
+        done = subprocess.run(argv, env=env, capture_output=True, text=True, cwd=REPO,
+                              timeout=300, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return json.loads(done.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    run.dest = dest
+    return run
+
+
+def test_writes_the_three_files_failures_first(report):
+    result = report("Lab acceptance \u2014 week 47")
+    assert result["changed"] is True
+    assert result["failed_hosts"] == ["gpu02"]
+    files = result["files"]
+    assert sorted(files) == ["html", "json", "md"]
+    for path in files.values():
+        assert os.path.dirname(path) == str(report.dest)
+    with open(files["md"], encoding="utf-8") as handle:
+        markdown = handle.read()
+    assert "Lab acceptance \u2014 week 47" in markdown
+    table = markdown.splitlines()[markdown.splitlines().index("|" + "---|" * 12) + 1:]
+    hosts = [line.split("|")[2].strip() for line in table]
+    assert hosts[0] == "gpu02" and sorted(hosts) == ["cpu01", "gpu01", "gpu02"]
+    assert "below the minimum" in table[0]
+    assert "CPU" in table[hosts.index("cpu01")]
+    assert "1 failed; 1 ran on the CPU" in markdown
+    with open(files["html"], encoding="utf-8") as handle:
+        html = handle.read()
+    assert "<svg" in html and "gpu01" in html and "cpu01" in html
+    with open(files["json"], encoding="utf-8") as handle:
+        data = json.load(handle)
+    assert {row["host"] for row in data["rows"]} == {"gpu01", "gpu02", "cpu01"}
+
+
+def test_second_run_changes_nothing(report):
+    first = report("Lab acceptance")
+    mtimes = {path: os.stat(path).st_mtime_ns for path in first["files"].values()}
+    second = report("Lab acceptance")
+    assert second["changed"] is False
+    assert second["changed_files"] == []
+    assert {path: os.stat(path).st_mtime_ns for path in mtimes} == mtimes
+
+
+def test_check_mode_reports_the_change_and_writes_nothing(report):
+    first = report("Lab acceptance")
+    before = {path: open(path, "rb").read() for path in first["files"].values()}
+    checked = report("Another title", check=True)
+    assert checked["changed"] is True
+    assert sorted(checked["changed_files"]) == sorted(before)
+    assert {path: open(path, "rb").read() for path in before} == before
