@@ -5,12 +5,8 @@ the three files, failures first, changes nothing when run again, writes nothing 
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
-
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 ROWS = [
     {"host": "gpu01", "device": "cuda:0", "device_kind": "GPU", "gpu_name": "NVIDIA H100 80GB HBM3",
@@ -25,12 +21,7 @@ ROWS = [
      "test_accuracy": 0.6244, "passed": True, "reasons": []},
 ]
 
-PLAYBOOK = """
-- name: Cluster report
-  hosts: localhost
-  connection: local
-  gather_facts: false
-  tasks:
+TASKS = """
     - name: report
       gpulab.pytorch_stack.cluster_report:
         rows: "{{ rows }}"
@@ -40,28 +31,15 @@ PLAYBOOK = """
 
 
 @pytest.fixture
-def report(ansible_bin, collections_root, tmp_path):
+def report(localhost_play, tmp_path):
     """``report(title, check=False)`` -> the task's result from a fresh ansible-playbook run."""
-    config = tmp_path / "ansible.cfg"
-    config.write_text("[defaults]\ncollections_path = %s\ninterpreter_python = %s\n"
-                      "retry_files_enabled = false\nlocal_tmp = %s\n"
-                      % (collections_root, sys.executable, tmp_path / "tmp"))
-    playbook = tmp_path / "report.yml"
-    playbook.write_text(PLAYBOOK)
-    variables = tmp_path / "vars.json"
     dest = tmp_path / "reports" / "acceptance"
 
     def run(title, check=False):
-        variables.write_text(json.dumps({"rows": ROWS, "dest": str(dest), "title": title}))
-        env = dict(os.environ, ANSIBLE_CONFIG=str(config), ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
-                   ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-        argv = [ansible_bin("ansible-playbook"), "-i", "localhost,", str(playbook),
-                "-e", "@%s" % variables] + (["--check"] if check else [])
-        done = subprocess.run(argv, env=env, capture_output=True, text=True, cwd=REPO,
-                              timeout=300, check=False)
-        assert done.returncode == 0, done.stdout + done.stderr
-        return json.loads(done.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+        result = localhost_play(TASKS, {"rows": ROWS, "dest": str(dest), "title": title},
+                                check=check)["report"]
+        assert not result.get("failed"), result
+        return result
     run.dest = dest
     return run
 

@@ -1,0 +1,83 @@
+# Copyright: (c) 2026, gpulab.pytorch_stack contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""package_state and symlinks through ansible-playbook on this machine: the real dpkg database
+(or rpm's, on a RHEL-family controller) and a real directory tree."""
+
+import os
+import shutil
+
+import pytest
+
+PACKAGES = """
+    - name: state
+      gpulab.pytorch_stack.package_state:
+        names: "{{ names }}"
+"""
+
+LINKS = """
+    - name: links
+      gpulab.pytorch_stack.symlinks:
+        root: "{{ root }}"
+        links: "{{ links }}"
+      ignore_errors: "{{ may_fail | default(false) }}"
+"""
+
+PRESENT = "libc6" if shutil.which("dpkg-query") else "glibc"
+needs_a_package_database = pytest.mark.skipif(
+    not (shutil.which("dpkg-query") or shutil.which("rpm")),
+    reason="needs dpkg-query or rpm on the machine running the tests")
+
+
+@needs_a_package_database
+def test_package_state_names_what_is_missing(localhost_play):
+    names = ["gpulab-no-such-package", PRESENT, "gpulab-no-such-package-either"]
+    result = localhost_play(PACKAGES, {"names": names})["state"]
+    assert result["changed"] is False
+    assert result["missing"] == ["gpulab-no-such-package", "gpulab-no-such-package-either"]
+    assert list(result["installed"]) == [PRESENT]
+
+
+@pytest.mark.skipif(not shutil.which("dpkg-query"), reason="apt version pins need dpkg")
+def test_package_state_checks_an_apt_version_pin(localhost_play):
+    installed = localhost_play(PACKAGES, {"names": ["libc6"]})["state"]["installed"]["libc6"][0]
+    result = localhost_play(PACKAGES, {"names": ["libc6=%s" % installed, "libc6=0.0-0"]})["state"]
+    assert result["missing"] == ["libc6=0.0-0"]
+
+
+def test_package_state_refuses_a_pattern_before_asking(localhost_play):
+    result = localhost_play(PACKAGES, {"names": ["python3-*"]})["state"]
+    assert result["failed"] is True
+    assert "python3-*" in result["msg"]
+
+
+def test_symlinks_make_repair_and_then_leave_alone(localhost_play, tmp_path):
+    root = tmp_path / "cuda-13.0"
+    root.mkdir()
+    (root / "lib64").write_text("a file where a link belongs")
+    links = {"bin": "wheels/nvidia/cu13/bin", "lib64": "lib", "include": "wheels/nvidia/cu13/include"}
+    variables = {"root": str(root), "links": links}
+
+    checked = localhost_play(LINKS, variables, check=True)["links"]
+    assert checked["changed"] is True and len(checked["changed_links"]) == 3
+    assert sorted(os.listdir(str(root))) == ["lib64"] and not os.path.islink(str(root / "lib64"))
+
+    first = localhost_play(LINKS, variables)["links"]
+    assert first["changed"] is True
+    assert {name: os.readlink(str(root / name)) for name in links} == links
+
+    os.unlink(str(root / "bin"))
+    os.unlink(str(root / "include"))
+    os.symlink("elsewhere", str(root / "include"))
+    repaired = localhost_play(LINKS, variables)["links"]
+    assert sorted(repaired["changed_links"]) == sorted(
+        ["%s -> %s" % (root / name, links[name]) for name in ("bin", "include")])
+    assert localhost_play(LINKS, variables)["links"]["changed"] is False
+
+
+def test_symlinks_refuse_to_replace_a_directory(localhost_play, tmp_path):
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "nvcc").write_text("")
+    result = localhost_play(LINKS, {"root": str(tmp_path), "links": {"bin": "x"},
+                                    "may_fail": True})["links"]
+    assert result["failed"] is True and "is a directory" in result["msg"]
+    assert (tmp_path / "bin" / "nvcc").exists()
