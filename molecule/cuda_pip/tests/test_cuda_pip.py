@@ -54,8 +54,7 @@ def test_a_toolkit_that_cannot_target_blackwell_is_refused_with_the_fix():
     # compile for compute capability 10.0 (first toolkit: 12.8).
     run = _converge("-e", json.dumps({
         "gpulab_hosts": "blackwell_hosts", "cuda_toolkit_source": "cuda_repo",
-        "cuda_toolkit_versions": ["12.6"], "cuda_toolkit_default": "12.6",
-        "cuda_toolkit_repo_key_sha256": "0" * 64}))
+        "cuda_toolkit_versions": ["12.6"], "cuda_toolkit_default": "12.6"}))
     assert run.returncode != 0
     assert f"{B200}: CUDA 12.6 cannot compile for sm_100" in run.stdout
     assert "Fix: use a CUDA release that targets sm_100" in run.stdout
