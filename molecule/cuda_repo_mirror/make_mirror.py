@@ -1,9 +1,8 @@
-#!/usr/bin/env python3
 # Copyright: (c) 2026, gpulab.pytorch_stack contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Build a signed apt repository laid out like NVIDIA's CUDA repository (a test double of it).
 
-    make_mirror.py DEST
+    python3 make_mirror.py DEST
 
 DEST/key.asc           a throwaway signing key made here (gpg, no passphrase), public part
 DEST/fingerprint       its 40-hex fingerprint

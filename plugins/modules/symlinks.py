@@ -90,7 +90,7 @@ def main():
     except (LinkError, OSError) as err:
         module.fail_json(msg=str(err))
     module.exit_json(changed=bool(todo),
-                     changed_links=["%s -> %s" % (path, target) for path, target, _ in todo])
+                     changed_links=["%s -> %s" % (entry[0], entry[1]) for entry in todo])
 
 
 if __name__ == "__main__":
