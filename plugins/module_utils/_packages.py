@@ -53,7 +53,7 @@ def rpm_query_argv(specs):
 
 
 def installed_from_dpkg(output):
-    """{name: set of versions} of the packages dpkg-query lists as installed ("ii")."""
+    """{name: set of versions} of the packages dpkg-query lists as installed (held or not)."""
     found = {}
     for line in output.splitlines():
         fields = line.split("\t")
@@ -61,7 +61,9 @@ def installed_from_dpkg(output):
             continue
         name, version, status = fields[0], fields[1], fields[2].strip()
         name = name.split(":", 1)[0]  # multiarch: libfoo:amd64
-        if status.startswith("ii"):
+        # db:Status-Abbrev is desired state, package state, error flag: "ii " installed, "hi "
+        # installed and held, "rc " removed with its configuration left, "un " unknown.
+        if len(status) >= 2 and status[1] == "i":
             found.setdefault(name, set()).add(version)
     return found
 

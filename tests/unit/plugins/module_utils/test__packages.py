@@ -26,6 +26,8 @@ DPKG = (
     "libcudnn9-cuda-12\t9.8.0.87-1\tii \n"
     "nvidia-cuda-toolkit\t11.8.89~11.8.0-5~deb12u1\trc \n"
     "libc6:amd64\t2.36-9+deb12u14\tii \n"
+    "nvidia-driver-bin\t535.261.03-1~deb12u1\thi \n"
+    "xz-utils\t5.4.1-1\tun \n"
 )
 RPM = (
     "gcc-c++\t11.5.0-5.el9_5\n"
@@ -39,6 +41,8 @@ def test_dpkg_listing_keeps_only_installed_packages():
     assert found["g++"] == {"4:12.2.0-3"}
     assert "nvidia-cuda-toolkit" not in found  # "rc": removed, only its configuration is left
     assert found["libc6"] == {"2.36-9+deb12u14"}
+    assert found["nvidia-driver-bin"] == {"535.261.03-1~deb12u1"}  # held, still installed
+    assert "xz-utils" not in found  # known to dpkg, never installed
 
 
 def test_rpm_listing_skips_packages_that_are_not_installed():
