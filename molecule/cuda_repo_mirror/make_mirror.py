@@ -6,6 +6,7 @@
 
 DEST/key.asc           a throwaway signing key made here (gpg, no passphrase), public part
 DEST/fingerprint       its 40-hex fingerprint
+DEST/other.asc         a second key that signs nothing (other_fingerprint: its fingerprint)
 DEST/debian12/x86_64/  a flat repository ("Suites: /"): one probe package, Packages, Release,
                        InRelease signed with the key
 
@@ -42,6 +43,15 @@ def main(dest):
                        if line.startswith("fpr:")][0]
         with open(os.path.join(dest, "key.asc"), "w") as handle:
             handle.write(run(["gpg", "--batch", "--armor", "--export", fingerprint], env=env))
+        run(["gpg", "--batch", "--passphrase", "", "--quick-gen-key",
+             "gpulab other key <other@gpulab.invalid>", "ed25519", "sign", "never"], env=env)
+        listing = run(["gpg", "--batch", "--with-colons", "--list-keys", "other@gpulab.invalid"],
+                      env=env)
+        other = [line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr:")][0]
+        with open(os.path.join(dest, "other.asc"), "w") as handle:
+            handle.write(run(["gpg", "--batch", "--armor", "--export", other], env=env))
+        with open(os.path.join(dest, "other_fingerprint"), "w") as handle:
+            handle.write(other + "\n")
 
         build = os.path.join(home, "pkg")
         os.makedirs(os.path.join(build, "DEBIAN"))

@@ -64,3 +64,25 @@ def test_a_wrong_fingerprint_is_refused_before_anything_changes(tmp_path):
     assert recap(run.stdout)[HOST]["changed"] == 0, run.stdout
     assert host.check_output(
         "sha256sum %s /etc/apt/sources.list.d/gpulab-cuda.list" % KEYRING) == before
+
+
+def test_a_new_key_url_is_fetched_and_checked_not_a_stale_copy(tmp_path):
+    # Last in this file: it leaves the other key in the download area (a normal run fetches
+    # the right one again); the trusted keyring and the source file must not change.
+    host = _host()
+    before = host.check_output("sha256sum %s /etc/apt/sources.list.d/gpulab-cuda.list" % KEYRING)
+    with open(os.path.join(MIRROR, "other_fingerprint")) as handle:
+        other = handle.read().strip()
+    playbook = tmp_path / "other_key.yml"
+    playbook.write_text(
+        "- name: Other key\n  hosts: all\n  gather_facts: true\n  become: true\n  tasks:\n"
+        "    - name: Repository\n      ansible.builtin.include_role:\n"
+        "        name: gpulab.pytorch_stack.nvidia_driver\n        tasks_from: cuda_repo\n")
+    run = run_playbook(str(playbook), "-e", "nvidia_driver_cuda_repo_key_url=file:///srv/mirror/other.asc",
+                       "-e", "nvidia_driver_cuda_repo_key_fingerprint=%s" % _fingerprint())
+    assert run.returncode != 0
+    assert "has the primary fingerprint(s) %s, expected exactly %s" % (other, _fingerprint()) \
+        in " ".join(run.stdout.split()), run.stdout
+    assert host.check_output(
+        "sha256sum %s /etc/apt/sources.list.d/gpulab-cuda.list" % KEYRING) == before
+
