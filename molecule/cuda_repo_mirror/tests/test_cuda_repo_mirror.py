@@ -85,4 +85,3 @@ def test_a_new_key_url_is_fetched_and_checked_not_a_stale_copy(tmp_path):
         in " ".join(run.stdout.split()), run.stdout
     assert host.check_output(
         "sha256sum %s /etc/apt/sources.list.d/gpulab-cuda.list" % KEYRING) == before
-
