@@ -27,6 +27,7 @@ author:
   - gpulab maintainers (@gpulab)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - gpulab.pytorch_stack.attributes
 options:
   rows:
     description:
@@ -58,13 +59,6 @@ options:
     elements: str
     choices: [md, html, json]
     default: [md, html, json]
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 """
 
 EXAMPLES = r"""

@@ -20,6 +20,7 @@ author:
   - gpulab maintainers (@gpulab)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - gpulab.pytorch_stack.attributes
 options:
   prefix:
     description: The conda installation (root prefix).
@@ -50,13 +51,6 @@ options:
     description: Other C(.condarc) settings (not the channel keys above).
     type: dict
     default: {}
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 """
 
 EXAMPLES = r"""

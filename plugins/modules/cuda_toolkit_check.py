@@ -21,6 +21,7 @@ author:
   - gpulab maintainers (@gpulab)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - gpulab.pytorch_stack.attributes
 options:
   cuda_home:
     description: Root of the toolkit (the directory holding C(bin/nvcc)).
@@ -34,13 +35,6 @@ options:
   host_compiler:
     description: Host C++ compiler for nvcc (C(-ccbin)); the first C(g++) on C(PATH) if unset.
     type: path
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 """
 
 EXAMPLES = r"""

@@ -22,6 +22,7 @@ author:
   - gpulab maintainers (@gpulab)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - gpulab.pytorch_stack.attributes
 options:
   header:
     description: Path of C(cudnn_version.h).
@@ -31,13 +32,6 @@ options:
     description: The library to load, by soname.
     type: str
     default: libcudnn.so.9
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 """
 
 EXAMPLES = r"""

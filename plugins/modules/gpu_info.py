@@ -47,13 +47,7 @@ requirements:
     C(library_not_found).
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - gpulab.pytorch_stack.attributes
 notes:
   - The module does not run C(nvidia-smi); it reads the library C(nvidia-smi) itself uses.
   - ECC error counts are volatile counts (since the driver was loaded).

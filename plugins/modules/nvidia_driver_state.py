@@ -28,6 +28,7 @@ author:
   - gpulab maintainers (@gpulab)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - gpulab.pytorch_stack.attributes
 options:
   package:
     description:
@@ -87,13 +88,6 @@ options:
       - Only tests change it, to present the module versions of a host after a driver upgrade.
     type: path
     default: /sys
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 notes:
   - Processes named C(nvidia-persistenced) hold the devices but do not count as GPU users;
     stop the daemon before unloading the modules.

@@ -25,6 +25,7 @@ author:
   - gpulab maintainers (@gpulab)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - gpulab.pytorch_stack.attributes
 options:
   manager:
     description: C(conda) (needs Miniforge at O(prefix)) or C(venv) (the system Python).
@@ -58,13 +59,6 @@ options:
     description: Interpreter that creates a venv.
     type: path
     default: /usr/bin/python3
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 """
 
 EXAMPLES = r"""

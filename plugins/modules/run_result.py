@@ -21,6 +21,7 @@ author:
   - gpulab maintainers (@gpulab)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - gpulab.pytorch_stack.attributes
 options:
   name:
     description:
@@ -36,13 +37,6 @@ options:
     description: Directory of the result files; created (mode 0755) when missing.
     type: path
     default: /var/lib/gpulab/results
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 """
 
 EXAMPLES = r"""

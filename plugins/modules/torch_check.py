@@ -25,6 +25,7 @@ author:
   - gpulab maintainers (@gpulab)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - gpulab.pytorch_stack.attributes
 options:
   report:
     description:
@@ -46,13 +47,6 @@ options:
     description: NVIDIA GPUs on the PCI bus (C(gpu_preflight.pci_gpu_count)).
     type: int
     default: 0
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 """
 
 EXAMPLES = r"""
