@@ -88,3 +88,21 @@ def missing(specs, installed, manager):
         if not versions or (version is not None and version not in versions):
             out.append(spec)
     return out
+
+
+def query_installed(module, specs, manager):
+    """{name: set of versions} installed of the packages that ``specs`` name, from one
+    dpkg-query (manager apt) or rpm call run by the AnsibleModule ``module``; fails the module
+    on a spec it cannot check or on an answer that is no answer."""
+    if not specs:
+        return {}
+    try:
+        argv = dpkg_query_argv(specs) if manager == "apt" else rpm_query_argv(specs)
+    except PackageSpecError as err:
+        module.fail_json(msg=str(err))
+    argv[0] = module.get_bin_path(argv[0], required=True)
+    # Both tools exit non-zero when a package is unknown or not installed: that is an answer.
+    rc, out, err = module.run_command(argv, environ_update={"LC_ALL": "C"})
+    if rc != 0 and not out and "no packages found" not in err and "not installed" not in out + err:
+        module.fail_json(msg="%s failed (rc %d): %s" % (argv[0], rc, err.strip()), rc=rc)
+    return installed_from_dpkg(out) if manager == "apt" else installed_from_rpm(out)

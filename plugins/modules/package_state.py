@@ -73,12 +73,8 @@ manager:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._packages import (
-    PackageSpecError,
-    dpkg_query_argv,
-    installed_from_dpkg,
-    installed_from_rpm,
     missing,
-    rpm_query_argv,
+    query_installed,
 )
 
 
@@ -93,18 +89,7 @@ def main():
     names, manager = module.params["names"], module.params["manager"]
     if manager == "auto":
         manager = "apt" if module.get_bin_path("dpkg-query") else "dnf"
-    if not names:
-        module.exit_json(changed=False, missing=[], installed={}, manager=manager)
-    try:
-        argv = dpkg_query_argv(names) if manager == "apt" else rpm_query_argv(names)
-    except PackageSpecError as err:
-        module.fail_json(msg=str(err))
-    argv[0] = module.get_bin_path(argv[0], required=True)
-    # Both tools exit non-zero when a package is unknown or not installed: that is an answer.
-    rc, out, err = module.run_command(argv, environ_update={"LC_ALL": "C"})
-    if rc != 0 and not out and "no packages found" not in err and "not installed" not in out + err:
-        module.fail_json(msg="%s failed (rc %d): %s" % (argv[0], rc, err.strip()), rc=rc)
-    installed = installed_from_dpkg(out) if manager == "apt" else installed_from_rpm(out)
+    installed = query_installed(module, names, manager)
     module.exit_json(changed=False, missing=missing(names, installed, manager), manager=manager,
                      installed=dict((k, sorted(v)) for k, v in sorted(installed.items())))
 
