@@ -24,6 +24,8 @@ SWITCH_TASKS = {
     "libraries are",
     "gpulab.pytorch_stack.cuda_toolkit : Rebuild the dynamic linker cache",
     "gpulab.pytorch_stack.cuda_toolkit : Save the toolkit layer's result on the host",
+    "gpulab.pytorch_stack.cuda_toolkit : Record the state this full run left, for the next run "
+    "to compare with",
 }
 
 
@@ -103,6 +105,32 @@ def test_switching_the_default_moves_the_link_and_the_environment_and_nothing_el
     assert back.returncode == 0, back.stdout + back.stderr
     assert set(_changed_tasks(back.stdout)) == SWITCH_TASKS, _changed_tasks(back.stdout)
     assert host.file("/usr/local/cuda").linked_to == "/opt/cuda/13.2"
+
+
+def test_a_converged_host_only_compares_and_a_drifted_one_is_repaired(host):
+    if _name(host) != A100:
+        pytest.skip("drift is exercised once, on the A100 host")
+    quiet = _converge("-l", A100)
+    assert quiet.returncode == 0, quiet.stdout + quiet.stderr
+    assert recap(quiet.stdout)[A100]["changed"] == 0
+    words = " ".join(ANSI.sub("", quiet.stdout).split())
+    assert "Ask every toolkit its version and compile" not in words  # no step walked
+    assert words.count("[unchanged since the last full run]") == 2   # toolkit and cuDNN
+
+    host.run("rm /usr/local/cuda && echo '# edited by hand' >> /etc/profile.d/gpulab-cuda.sh")
+    repair = _converge("-l", A100)
+    assert repair.returncode == 0, repair.stdout + repair.stderr
+    words = " ".join(ANSI.sub("", repair.stdout).split())
+    assert "/usr/local/cuda is gone (was a link)" in words
+    assert "/etc/profile.d/gpulab-cuda.sh changed (sha256)" in words
+    assert set(_changed_tasks(repair.stdout)) == {
+        "gpulab.pytorch_stack.cuda_toolkit : Point /usr/local/cuda at the default toolkit",
+        "gpulab.pytorch_stack.cuda_toolkit : Set CUDA_HOME, PATH and LD_LIBRARY_PATH for login "
+        "shells"}, _changed_tasks(repair.stdout)
+    assert "Ask every toolkit its version and compile" in words   # verified again
+    assert host.file("/usr/local/cuda").linked_to == "/opt/cuda/13.2"
+    assert "edited by hand" not in host.file("/etc/profile.d/gpulab-cuda.sh").content_string
+    assert recap(_converge("-l", A100).stdout)[A100]["changed"] == 0
 
 
 # ---- the state converge left behind ----------------------------------------------------------

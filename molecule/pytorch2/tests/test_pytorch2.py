@@ -104,3 +104,21 @@ def test_an_unpublished_variant_fails_before_any_change():
     assert run.returncode != 0
     assert "PyTorch publishes no cu118 build of torch 2.14.1" in run.stdout
     assert all(c["changed"] == 0 for c in recap(run.stdout).values())
+
+
+def test_a_converged_rerun_imports_no_torch_and_a_drifted_file_is_repaired(host):
+    quiet = run_playbook(CONVERGE, timeout=600)
+    assert quiet.returncode == 0, quiet.stdout[-3000:]
+    assert all(c["changed"] == 0 for c in recap(quiet.stdout).values())
+    words = " ".join(quiet.stdout.split())
+    assert "Run the verify script as an unprivileged group member" not in words
+    assert "CPU-only host: torch 2.14.1" in words and "[unchanged since the last full run]" in words
+
+    host.run_expect([0], "rm %s/etc/gpulab/pytorch2.sh" % ENV)
+    repair = run_playbook(CONVERGE, timeout=600)
+    assert repair.returncode == 0, repair.stdout[-3000:]
+    words = " ".join(repair.stdout.split())
+    assert "%s/etc/gpulab/pytorch2.sh is gone (was a file)" % ENV in words
+    assert "Run the verify script as an unprivileged group member" in words   # verified again
+    assert host.file(ENV + "/etc/gpulab/pytorch2.sh").exists
+    assert all(c["changed"] == 0 for c in recap(run_playbook(CONVERGE, timeout=600).stdout).values())
