@@ -24,6 +24,8 @@ SWITCH_TASKS = {
     "libraries are",
     "gpulab.pytorch_stack.cuda_toolkit : Rebuild the dynamic linker cache",
     "gpulab.pytorch_stack.cuda_toolkit : Save the toolkit layer's result on the host",
+    "gpulab.pytorch_stack.cuda_toolkit : Forget the recorded state until every step of this run "
+    "has passed",
     "gpulab.pytorch_stack.cuda_toolkit : Record the state this full run left, for the next run "
     "to compare with",
 }
@@ -115,7 +117,11 @@ def test_a_converged_host_only_compares_and_a_drifted_one_is_repaired(host):
     assert recap(quiet.stdout)[A100]["changed"] == 0
     words = " ".join(ANSI.sub("", quiet.stdout).split())
     assert "Ask every toolkit its version and compile" not in words  # no step walked
-    assert words.count("[unchanged since the last full run]") == 2   # toolkit and cuDNN
+    assert "Say why the toolkit layer runs every step" not in words
+    assert "Say why the cuDNN layer runs every step" not in words
+    reused = re.findall(r"Reuse the recorded result \(nothing differs\)\] \*+ [^*]*?\*+ (\w+): ",
+                        words)
+    assert reused == ["ok", "ok"], reused   # the toolkit's and cuDNN's recorded results
 
     host.run("rm /usr/local/cuda && echo '# edited by hand' >> /etc/profile.d/gpulab-cuda.sh")
     repair = _converge("-l", A100)
@@ -123,10 +129,15 @@ def test_a_converged_host_only_compares_and_a_drifted_one_is_repaired(host):
     words = " ".join(ANSI.sub("", repair.stdout).split())
     assert "/usr/local/cuda is gone (was a link)" in words
     assert "/etc/profile.d/gpulab-cuda.sh changed (sha256)" in words
+    # The record is dropped while the steps run (a failed run leaves none) and written again.
     assert set(_changed_tasks(repair.stdout)) == {
         "gpulab.pytorch_stack.cuda_toolkit : Point /usr/local/cuda at the default toolkit",
         "gpulab.pytorch_stack.cuda_toolkit : Set CUDA_HOME, PATH and LD_LIBRARY_PATH for login "
-        "shells"}, _changed_tasks(repair.stdout)
+        "shells",
+        "gpulab.pytorch_stack.cuda_toolkit : Forget the recorded state until every step of this run "
+        "has passed",
+        "gpulab.pytorch_stack.cuda_toolkit : Record the state this full run left, for the next run "
+        "to compare with"}, _changed_tasks(repair.stdout)
     assert "Ask every toolkit its version and compile" in words   # verified again
     assert host.file("/usr/local/cuda").linked_to == "/opt/cuda/13.2"
     assert "edited by hand" not in host.file("/etc/profile.d/gpulab-cuda.sh").content_string

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import sys
 
 import pytest
@@ -112,7 +113,10 @@ def test_a_converged_rerun_imports_no_torch_and_a_drifted_file_is_repaired(host)
     assert all(c["changed"] == 0 for c in recap(quiet.stdout).values())
     words = " ".join(quiet.stdout.split())
     assert "Run the verify script as an unprivileged group member" not in words
-    assert "CPU-only host: torch 2.14.1" in words and "[unchanged since the last full run]" in words
+    assert "Say why the pytorch2 layer runs every step" not in words
+    reused = re.findall(r"pytorch2 : Reuse the recorded result \(nothing differs\)\] \*+ [^*]*?\*+ "
+                        r"(\w+): ", words)
+    assert reused == ["ok"], reused
 
     host.run_expect([0], "rm %s/etc/gpulab/pytorch2.sh" % ENV)
     repair = run_playbook(CONVERGE, timeout=600)
