@@ -92,29 +92,36 @@ def group_problems(groups, getgrnam):
     return problems
 
 
+def _entry(path):
+    """(world-writable, device if a directory to descend into else None) for ``path``, not
+    following links; an entry that vanished meanwhile is neither."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False, None
+    if stat.S_ISLNK(info.st_mode):
+        return False, None
+    return bool(info.st_mode & stat.S_IWOTH), info.st_dev if stat.S_ISDIR(info.st_mode) else None
+
+
 def world_writable(tree):
     """The first entry under ``tree`` (itself included, links excepted, not crossing into other
     file systems) that anybody may write to, or None."""
-    try:
-        top = os.lstat(tree)
-    except OSError:
-        return None
-    if not stat.S_ISLNK(top.st_mode) and top.st_mode & stat.S_IWOTH:
+    writable, device = _entry(tree)
+    if writable:
         return tree
-    if not stat.S_ISDIR(top.st_mode):
+    if device is None:
         return None
     for root, dirs, files in os.walk(tree):
-        for name in dirs + files:
+        descend = []
+        for name in sorted(dirs) + sorted(files):
             path = os.path.join(root, name)
-            try:
-                info = os.lstat(path)
-            except OSError:
-                continue
-            if not stat.S_ISLNK(info.st_mode) and info.st_mode & stat.S_IWOTH:
+            writable, entry_device = _entry(path)
+            if writable:
                 return path
-        dirs[:] = [d for d in dirs
-                   if os.lstat(os.path.join(root, d)).st_dev == top.st_dev
-                   and not os.path.islink(os.path.join(root, d))]
+            if entry_device is not None and entry_device == device:
+                descend.append(name)
+        dirs[:] = descend
     return None
 
 
