@@ -15,6 +15,12 @@ import os
 import tempfile
 
 
+def valid_name(name):
+    """True for a result or record file name: letters, digits, '_', '-' and '.', not first."""
+    return bool(name) and not name.startswith(".") \
+        and name.replace("_", "").replace("-", "").replace(".", "").isalnum()
+
+
 def canonical_json(data):
     """Stable JSON text for ``data`` (sorted keys, fixed indentation, trailing newline)."""
     return json.dumps(data, indent=2, sort_keys=True) + "\n"

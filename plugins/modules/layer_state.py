@@ -152,6 +152,7 @@ from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._packages imp
 )
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._results import (
     canonical_json,
+    valid_name,
     write_if_changed,
 )
 
@@ -182,7 +183,7 @@ def main():
     )
     params = module.params
     name = params["name"]
-    if not name.replace("_", "").replace("-", "").replace(".", "").isalnum() or name.startswith("."):
+    if not valid_name(name):
         module.fail_json(msg="name must be letters, digits, '_', '-' or '.' (not first), got %r"
                          % name)
     manager = params["manager"]

@@ -60,6 +60,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._results import (
     canonical_json,
+    valid_name,
     write_if_changed,
 )
 
@@ -74,7 +75,7 @@ def main():
         supports_check_mode=True,
     )
     name = module.params["name"]
-    if not name.replace("_", "").replace("-", "").replace(".", "").isalnum() or name.startswith("."):
+    if not valid_name(name):
         module.fail_json(msg="name must be letters, digits, '_', '-' or '.' (not first), got %r"
                          % name)
     directory = module.params["dir"]

@@ -14,6 +14,7 @@ import pytest
 
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._results import (
     canonical_json,
+    valid_name,
     write_if_changed,
 )
 
@@ -88,3 +89,10 @@ def test_canonical_json_is_stable_and_round_trips():
     assert text.endswith("\n")
     assert text.index('"a"') < text.index('"b"')
     assert json.loads(text) == data
+
+
+def test_valid_names_keep_files_inside_their_directory():
+    for name in ("cuda_toolkit", "gpu-node-01.lab", "pytorch2"):
+        assert valid_name(name), name
+    for name in ("", ".hidden", "../etc/passwd", "a/b", "name with space"):
+        assert not valid_name(name), name
