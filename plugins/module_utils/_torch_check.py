@@ -175,8 +175,9 @@ def evaluate(report, gpu=None, pci_gpu_count=0):
            "device_count": int(report.get("device_count") or 0),
            "devices": report.get("devices") or [], "arch_list": report.get("arch_list") or []}
     if report.get("error"):
-        problems.append("the environment's python could not import torch/torchvision: %s; "
-                        "re-run the pytorch2 role (a failed or partial install)" % report["error"])
+        problems.append("the environment's python could not import torch/torchvision or run "
+                        "the verify script: %s; re-run the pytorch2 role (a failed or partial "
+                        "install)" % report["error"])
         return _finish(out, problems, gpu_host)
     build = "torch %s" % out["torch"]
     if not gpu_host:
@@ -220,9 +221,10 @@ def evaluate(report, gpu=None, pci_gpu_count=0):
     for index, error in sorted((report.get("device_errors") or {}).items()):
         problems.append("CUDA device %s could not be queried: %s" % (index, error))
     if out["cudnn"] is None:
-        problems.append("cuDNN is not available to %s (torch.backends.cudnn.version() is None): "
+        problems.append("cuDNN is not available to %s (torch.backends.cudnn.version() is %s): "
                         "reinstall torch from the %s index so its nvidia-cudnn wheel comes with "
-                        "it" % (build, "CUDA variant's"))
+                        "it" % (build, ("failing with %s" % report["cudnn_error"])
+                                if report.get("cudnn_error") else "None", "CUDA variant's"))
     uncovered = []
     for device in out["devices"]:
         capability = _compat.compute_capability(device.get("capability"))

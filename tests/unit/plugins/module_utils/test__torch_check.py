@@ -221,6 +221,13 @@ def test_a_device_the_verify_script_could_not_query_is_a_problem():
         check["problems"]
 
 
+def test_a_cudnn_that_failed_to_load_names_the_error():
+    check = evaluate(report(cudnn=None, cudnn_error="RuntimeError: libcudnn.so.9: cannot open"),
+                     H100, 1)
+    assert "torch.backends.cudnn.version() is failing with RuntimeError: libcudnn.so.9" in \
+        check["problems"][0]
+
+
 def test_a_host_without_gpus_reports_cpu_only_and_passes():
     check = evaluate(report(cuda_available=False, device_count=0, devices=[], cudnn=92400),
                      {"state": "library_not_found", "count": 0}, 0)
