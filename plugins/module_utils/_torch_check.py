@@ -143,7 +143,7 @@ def _expected_devices(gpu, visible):
     CUDA_VISIBLE_DEVICES leaves; a MIG-enabled GPU shows a CUDA process one MIG instance at
     most (NVIDIA MIG user guide, "CUDA device enumeration"), so with MIG the count is a
     range."""
-    devices = [d for d in (gpu.get("devices") or []) if d.get("usable", True)]
+    devices = [d for d in (gpu.get("devices") or []) if d.get("usable") is not False]
     if not devices:
         devices = [{}] * int(gpu.get("count") or 0)
     mig = [d for d in devices if d.get("mig_mode")]
