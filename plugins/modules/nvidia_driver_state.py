@@ -92,7 +92,7 @@ notes:
   - The driver stack's daemons (C(nvidia-persistenced), Fabric Manager's C(nv-fabricmanager),
     DCGM's C(nv-hostengine)), recognised by their executable (the kernel cuts C(/proc/PID/comm)
     to 15 characters), hold the devices but do not count as GPU users; stop their services
-    (RV(driver_state.gpu_processes[].service)) before unloading the modules.
+    (the C(service) of each entry of RV(driver_state.gpu_processes)) before unloading the modules.
   - A reload is also impossible while a module outside C(nvidia_uvm), C(nvidia_drm),
     C(nvidia_modeset) and C(nvidia) depends on them (C(nvidia_peermem), C(nvidia_fs)) or
     C(nvidia_drm) has users (framebuffer console, display server); see
@@ -166,7 +166,7 @@ driver_state:
       type: bool
     gpu_processes:
       description:
-        - Processes with C(/dev/nvidia*) open (C(pid), C(name), C(daemon), C(service): the
+        - Processes with C(/dev/nvidia*) open (C(pid), C(name), C(daemon), C(service) - the
           systemd service of a driver daemon, else null), and processes whose open files could
           not be read (C(unreadable) true; they count as GPU users).
       type: list
