@@ -45,7 +45,8 @@ with open(report, "w") as handle:
 '''
 
 
-def run(tmp_path, selection, extra_env=None, timeout=60, drop_visible=True):
+def timed_run(tmp_path, selection, extra_env=None, timeout=60, drop_visible=True):
+    """(exit code, reports, seconds) of a runner run with the fake trainer."""
     trainer = tmp_path / "fake_trainer.py"
     trainer.write_text(FAKE)
     env = dict(os.environ)
@@ -61,17 +62,22 @@ def run(tmp_path, selection, extra_env=None, timeout=60, drop_visible=True):
         time.monotonic() - start
 
 
+def run(tmp_path, selection, extra_env=None, timeout=60, drop_visible=True):
+    """(exit code, reports) of a runner run."""
+    return timed_run(tmp_path, selection, extra_env, timeout, drop_visible)[:2]
+
+
 def test_each_gpu_or_mig_instance_gets_its_own_process_on_cuda_0(tmp_path):
     visible = ["GPU-3f5a29b6-3ac5-ac89-cee1-f8c6b5393581",
                "MIG-4b7a1c2e-0000-5d6e-9f00-1a2b3c4d5e6f", "MIG-5c8b2d3f-1111-6e7f-a011-2b3c4d5e6f70"]
-    code, reports, _ = run(tmp_path, ["--visible", ",".join(visible)])
+    code, reports = run(tmp_path, ["--visible", ",".join(visible)])
     assert code == 0
     assert [(r["device"], r["cuda_visible_devices"]) for r in reports] == [
         ("cuda:0", entry) for entry in visible]
 
 
 def test_devices_run_in_the_environment_as_it_is(tmp_path):
-    code, reports, _ = run(tmp_path, ["--devices", "cuda:0,cuda:1"],
+    code, reports = run(tmp_path, ["--devices", "cuda:0,cuda:1"],
                            {"CUDA_VISIBLE_DEVICES": "1,0"}, drop_visible=False)
     assert code == 0
     assert [(r["device"], r["cuda_visible_devices"]) for r in reports] == [
@@ -83,14 +89,14 @@ def test_devices_run_in_the_environment_as_it_is(tmp_path):
     ("MIG-4b7a1c2e-0000-5d6e-9f00-1a2b3c4d5e6f", ["MIG-4b7a1c2e-0000-5d6e-9f00-1a2b3c4d5e6f"]),
 ])
 def test_the_environments_visible_devices_replace_the_list(tmp_path, inherited, expected):
-    code, reports, _ = run(tmp_path, ["--visible", "GPU-a,GPU-b,GPU-c"],
+    code, reports = run(tmp_path, ["--visible", "GPU-a,GPU-b,GPU-c"],
                            {"CUDA_VISIBLE_DEVICES": inherited}, drop_visible=False)
     assert code == 0
     assert [r["cuda_visible_devices"] for r in reports] == expected
 
 
 def test_an_empty_visible_devices_means_no_gpu_and_fails_saying_so(tmp_path):
-    code, reports, _ = run(tmp_path, ["--visible", "GPU-a,GPU-b"], {"CUDA_VISIBLE_DEVICES": ""},
+    code, reports = run(tmp_path, ["--visible", "GPU-a,GPU-b"], {"CUDA_VISIBLE_DEVICES": ""},
                            drop_visible=False)
     assert code == 1
     assert len(reports) == 1 and reports[0]["passed"] is False
@@ -101,7 +107,7 @@ def test_an_empty_visible_devices_means_no_gpu_and_fails_saying_so(tmp_path):
 def test_all_processes_share_one_deadline_and_are_named_timed_out(tmp_path):
     # Four trainers that never finish, a 1 s timeout: waiting for each in turn with the full
     # timeout took 4 s; one deadline for all ends the run after about 1 s.
-    code, reports, elapsed = run(tmp_path, ["--visible", "GPU-a,GPU-b,GPU-c,GPU-d"],
+    code, reports, elapsed = timed_run(tmp_path, ["--visible", "GPU-a,GPU-b,GPU-c,GPU-d"],
                                  {"FAKE_MODE": "sleep"}, timeout=1)
     assert code == 1
     assert elapsed < 3.5, "every process must be bounded by the same deadline"
@@ -114,13 +120,13 @@ def test_all_processes_share_one_deadline_and_are_named_timed_out(tmp_path):
 
 
 def test_a_chatty_trainer_does_not_stall_on_its_stderr(tmp_path):
-    code, reports, _ = run(tmp_path, ["--visible", "GPU-a,GPU-b"], {"FAKE_MODE": "chatty"})
+    code, reports = run(tmp_path, ["--visible", "GPU-a,GPU-b"], {"FAKE_MODE": "chatty"})
     assert code == 0, reports
     assert (tmp_path / "reports" / "stderr-GPU-b.log").stat().st_size == 1 << 20
 
 
 def test_a_trainer_that_dies_gets_a_stand_in_with_its_code_and_stderr(tmp_path):
-    code, reports, _ = run(tmp_path, ["--visible", "GPU-a"], {"FAKE_MODE": "crash"})
+    code, reports = run(tmp_path, ["--visible", "GPU-a"], {"FAKE_MODE": "crash"})
     assert code == 1
     assert reports == [{"device": "cuda:0", "device_kind": "GPU", "cuda_visible_devices": "GPU-a",
                         "passed": False, "reasons": [
