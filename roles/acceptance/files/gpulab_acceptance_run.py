@@ -108,16 +108,16 @@ def main(argv=None, environ=None):
         procs.append((label, device, visible, proc, err_path))
 
     timed_out = set()
-    for label, _, _, proc, _ in procs:
+    for entry in procs:
         try:
-            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            entry[3].wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            timed_out.add(label)
-    for label, _, _, proc, _ in procs:  # past the deadline: stop every one still running
-        if proc.poll() is None:
-            timed_out.add(label)
-            proc.kill()
-            proc.wait()
+            timed_out.add(entry[0])
+    for entry in procs:  # past the deadline: stop every one still running
+        if entry[3].poll() is None:
+            timed_out.add(entry[0])
+            entry[3].kill()
+            entry[3].wait()
 
     reports = []
     for label, device, visible, proc, err_path in procs:

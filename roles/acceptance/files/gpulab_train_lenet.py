@@ -264,11 +264,12 @@ def describe(device):
             # Which physical GPU (or MIG instance) this is: CUDA's index order is not NVML's.
             uuid, visible = getattr(props, "uuid", None), os.environ.get("CUDA_VISIBLE_DEVICES")
             kind = "MIG" if (visible or "").strip().startswith("MIG-") else "GPU"
+            bus_id = None
+            if hasattr(props, "pci_bus_id"):
+                bus_id = "%04x:%02x:%02x.0" % (props.pci_domain_id, props.pci_bus_id,
+                                               props.pci_device_id)
             info.update(gpu_uuid=("%s-%s" % (kind, uuid)) if uuid is not None else None,
-                        pci_bus_id=("%04x:%02x:%02x.0" % (props.pci_domain_id, props.pci_bus_id,
-                                                           props.pci_device_id)
-                                    if hasattr(props, "pci_bus_id") else None),
-                        cuda_visible_devices=visible)
+                        pci_bus_id=bus_id, cuda_visible_devices=visible)
         if caught:
             info["note"] = "; ".join("torch warned: %s" % str(w.message).strip() for w in caught)
     return info
