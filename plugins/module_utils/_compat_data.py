@@ -74,9 +74,10 @@ COMPUTE_CAPABILITIES = {
 # First CUDA toolkit that can compile for a compute capability, and the first that no longer
 # can (None: still supported by the newest toolkit in CUDA_MIN_DRIVER).
 # Sources: CUDA release notes of each version; sm_90 and sm_89 arrived in 11.8, sm_100 and sm_120
-# in 12.8, sm_103 and sm_121 (GB10) in 13.0 (the 12.8/13.0 entries from a third-party summary,
-# unverified against NVIDIA's notes); CUDA 13.0 removed offline compilation for Maxwell, Pascal
-# and Volta (13.0 release notes). Earlier first versions (6.0 for sm_50 ... 11.1 for sm_86) are
+# in 12.8 (third-party summary, unverified against NVIDIA's notes); sm_103 (B300) and sm_121
+# (GB10) in 12.9 (CUDA 12.9 release notes, "new features": support for compute capability 10.3
+# and 12.1; 13.0 is not the first, as an earlier summary had it); CUDA 13.0 removed offline
+# compilation for Maxwell, Pascal and Volta (13.0 release notes). Earlier first versions (6.0 for sm_50 ... 11.1 for sm_86) are
 # from the respective release notes and matter only for "< 11.8" questions.
 ARCH_CUDA_SUPPORT = {
     "5.0": {"first": "6.0", "removed": "13.0"},
@@ -90,9 +91,9 @@ ARCH_CUDA_SUPPORT = {
     "8.9": {"first": "11.8", "removed": None},
     "9.0": {"first": "11.8", "removed": None},
     "10.0": {"first": "12.8", "removed": None},
-    "10.3": {"first": "13.0", "removed": None},
+    "10.3": {"first": "12.9", "removed": None},
     "12.0": {"first": "12.8", "removed": None},
-    "12.1": {"first": "13.0", "removed": None},
+    "12.1": {"first": "12.9", "removed": None},
 }
 
 # GPU architectures: kernel-module flavours and driver branch support.
@@ -215,22 +216,27 @@ TORCH_VARIANTS = {
 }
 
 # TORCH_CUDA_ARCH_LIST the official Linux x86_64 wheels were built with, per variant and torch
-# release; "+PTX" marks the capability whose PTX is embedded as well (forward compatible).
+# release; "+PTX" marks the capability whose plain compute_XX PTX is embedded as well (forward
+# compatible; arch-specific compute_90a/compute_100f PTX is not, see _torch_check.arch_coverage).
 # Only combinations with a source are recorded; others are unknown to the collection.
 # Sources: torch 2.8 - pytorch/pytorch .ci/manywheel/build_cuda.sh at commit 00c7a380 (the 2.8
 # cycle, when the wheels were CUDA 12.6/12.8/12.9; 2.8 dropped sm_50-sm_61 from cu128/cu129 and
 # kept sm_70, pytorch/pytorch #157517);
 # torch 2.12-2.14 - the team's 2026-11 notes on the 2.12-2.14 wheels: cu126 covers sm_50-sm_90,
 # cu130/cu132 cover sm_75-sm_90, sm_100, sm_120 and PTX (the exact lists below are those ranges
-# written out; pytorch/pytorch #182250: from 2.11 no single wheel covers both V100 and Blackwell).
+# written out; pytorch/pytorch #182250: from 2.11 no single wheel covers both V100 and Blackwell);
+# torch 2.14 cu130 - torch.cuda.get_arch_list() of PyPI's torch 2.14.1+cu130 (the cu130 build),
+# read 2026-12-01: sm_75 sm_80 sm_86 sm_90 sm_100 sm_120 and no compute_120, so no PTX (the
+# notes' "+ PTX" is not what that wheel holds; 2.12/2.13 cu130 and cu132 are unchecked).
 TORCH_ARCH_LISTS = [
     {"torch": ["2.8"], "variant": "cu126", "arch_list": "5.0;6.0;7.0;7.5;8.0;8.6;9.0"},
     {"torch": ["2.8"], "variant": "cu128", "arch_list": "7.0;7.5;8.0;8.6;9.0;10.0;12.0"},
     {"torch": ["2.8"], "variant": "cu129", "arch_list": "7.0;7.5;8.0;8.6;9.0;10.0;12.0+PTX"},
     {"torch": ["2.12", "2.13", "2.14"], "variant": "cu126",
      "arch_list": "5.0;6.0;7.0;7.5;8.0;8.6;9.0"},
-    {"torch": ["2.12", "2.13", "2.14"], "variant": "cu130",
+    {"torch": ["2.12", "2.13"], "variant": "cu130",
      "arch_list": "7.5;8.0;8.6;9.0;10.0;12.0+PTX"},
+    {"torch": ["2.14"], "variant": "cu130", "arch_list": "7.5;8.0;8.6;9.0;10.0;12.0"},
     {"torch": ["2.12", "2.13", "2.14"], "variant": "cu132",
      "arch_list": "7.5;8.0;8.6;9.0;10.0;12.0+PTX"},
 ]

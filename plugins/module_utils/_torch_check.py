@@ -44,18 +44,26 @@ def parse_arch(entry):
 def arch_coverage(capability, arch_list):
     """How a GPU of ``capability`` runs a build with ``arch_list`` (``get_arch_list()``):
     ``"sass"`` (a cubin for the same major and a minor not above the GPU's; ``a`` variants only
-    for the exact capability), ``"ptx"`` (PTX for a capability not above the GPU's, JIT-compiled
-    by the driver) or None (no kernels for this GPU)."""
+    for the exact capability), ``"ptx"`` (PTX the driver can JIT-compile for it) or None (no
+    kernels for this GPU).
+
+    Only plain ``compute_XX`` PTX is forward compatible (any later GPU). Architecture-specific
+    ``compute_90a`` PTX runs on exactly that capability, family-specific ``compute_100f`` on
+    the same major with an equal or higher minor (10.0 and 10.3), never on a later major
+    (CUDA C++ Programming Guide, "Feature Availability"; NVIDIA's blog "NVIDIA Blackwell and
+    NVIDIA CUDA 12.9 Introduce Family-Specific Architecture Features")."""
     gpu = _cc(capability)
     ptx = False
     for entry in arch_list or []:
         kind, built, suffix = parse_arch(entry)
+        same_family = built[0] == gpu[0] and built[1] <= gpu[1]
         if kind == "sm":
             if suffix == "a" and built == gpu:
                 return "sass"
-            if not suffix == "a" and built[0] == gpu[0] and built[1] <= gpu[1]:
+            if not suffix == "a" and same_family:
                 return "sass"
-        elif built <= gpu:
+        elif (suffix == "a" and built == gpu) or (suffix == "f" and same_family) or \
+                (not suffix and built <= gpu):
             ptx = True
     return "ptx" if ptx else None
 
@@ -109,11 +117,43 @@ def _driver_fix(driver, cuda):
             "(nvidia_driver role) or choose an older pytorch2_cuda variant" % (driver, cuda, minimum))
 
 
-def _expected_devices(gpu_count, visible):
-    if visible in (None, ""):
-        return gpu_count
-    entries = [item for item in str(visible).split(",") if item.strip() != ""]
-    return min(len(entries), gpu_count)
+def visible_entries(visible, gpu_count=None):
+    """The devices ``CUDA_VISIBLE_DEVICES`` leaves a CUDA process, as its entries; None when
+    the variable is unset (every device). CUDA's rules (CUDA C++ Programming Guide, "CUDA
+    Environment Variables"): ``""`` hides every device; entries are indexes or ``GPU-``/
+    ``MIG-`` UUIDs and the list ends at the first invalid one (``0,2,-1,1`` is devices 0
+    and 2); an index at or beyond ``gpu_count`` (when known) is invalid."""
+    if visible is None:
+        return None
+    entries = []
+    for item in str(visible).split(","):
+        item = item.strip()
+        if re.match(r"^[0-9]+$", item):
+            if gpu_count is not None and int(item) >= gpu_count:
+                break
+            item = str(int(item))
+        elif not re.match(r"^(GPU|MIG)-[0-9A-Za-z-]+(/[0-9]+/[0-9]+)?$", item):
+            break
+        entries.append(item)
+    return entries
+
+
+def _expected_devices(gpu, visible):
+    """(least, most) CUDA devices torch should see: every usable GPU, or what
+    CUDA_VISIBLE_DEVICES leaves; a MIG-enabled GPU shows a CUDA process one MIG instance at
+    most (NVIDIA MIG user guide, "CUDA device enumeration"), so with MIG the count is a
+    range."""
+    devices = [d for d in (gpu.get("devices") or []) if d.get("usable") is not False]
+    if not devices:
+        devices = [{}] * int(gpu.get("count") or 0)
+    mig = [d for d in devices if d.get("mig_mode")]
+    whole = len(devices) - len(mig)
+    entries = visible_entries(visible, len(devices))
+    if entries is None:
+        return (whole, whole + (1 if mig else 0)) if mig else (whole, whole)
+    if not mig:
+        return min(len(entries), whole), min(len(entries), whole)
+    return min(1, len(entries)), min(len(entries), whole + 1)
 
 
 def evaluate(report, gpu=None, pci_gpu_count=0):
@@ -135,8 +175,9 @@ def evaluate(report, gpu=None, pci_gpu_count=0):
            "device_count": int(report.get("device_count") or 0),
            "devices": report.get("devices") or [], "arch_list": report.get("arch_list") or []}
     if report.get("error"):
-        problems.append("the environment's python could not import torch/torchvision: %s; "
-                        "re-run the pytorch2 role (a failed or partial install)" % report["error"])
+        problems.append("the environment's python could not import torch/torchvision or run "
+                        "the verify script: %s; re-run the pytorch2 role (a failed or partial "
+                        "install)" % report["error"])
         return _finish(out, problems, gpu_host)
     build = "torch %s" % out["torch"]
     if not gpu_host:
@@ -158,7 +199,11 @@ def evaluate(report, gpu=None, pci_gpu_count=0):
                                        if cuda_variants else ""))
         return _finish(out, problems, gpu_host)
     if not out["cuda_available"]:
+        visible = (report.get("env") or {}).get("CUDA_VISIBLE_DEVICES")
         fix = (_driver_fix(gpu.get("driver_version"), out["cuda"])
+               or ("CUDA_VISIBLE_DEVICES=%r leaves no valid device (an empty value hides every "
+                   "GPU, the list ends at the first invalid entry): fix pytorch2_visible_devices"
+                   % visible if visible is not None and not visible_entries(visible) else None)
                or "check that the NVIDIA driver is loaded (nvidia-smi) and that the user can "
                   "open /dev/nvidia*")
         problems.append("torch.cuda.is_available() is false with %s (CUDA %s)%s: %s"
@@ -166,16 +211,20 @@ def evaluate(report, gpu=None, pci_gpu_count=0):
                            (" (%s)" % report["cuda_error"]) if report.get("cuda_error") else "",
                            fix))
         return _finish(out, problems, gpu_host)
-    expected = _expected_devices(nvml_count, (report.get("env") or {}).get("CUDA_VISIBLE_DEVICES"))
-    if nvml_count and out["device_count"] != expected:
+    least, most = _expected_devices(gpu, (report.get("env") or {}).get("CUDA_VISIBLE_DEVICES"))
+    if nvml_count and not least <= out["device_count"] <= most:
         problems.append("torch sees %d GPU(s) but the host has %d%s: check CUDA_VISIBLE_DEVICES "
                         "(pytorch2_visible_devices) and the device permissions"
                         % (out["device_count"], nvml_count,
-                           (" (%d visible)" % expected) if expected != nvml_count else ""))
+                           (" (%s visible)" % (least if least == most else "%d-%d" % (least, most)))
+                           if (least, most) != (nvml_count, nvml_count) else ""))
+    for index, error in sorted((report.get("device_errors") or {}).items()):
+        problems.append("CUDA device %s could not be queried: %s" % (index, error))
     if out["cudnn"] is None:
-        problems.append("cuDNN is not available to %s (torch.backends.cudnn.version() is None): "
+        problems.append("cuDNN is not available to %s (torch.backends.cudnn.version() is %s): "
                         "reinstall torch from the %s index so its nvidia-cudnn wheel comes with "
-                        "it" % (build, "CUDA variant's"))
+                        "it" % (build, ("failing with %s" % report["cudnn_error"])
+                                if report.get("cudnn_error") else "None", "CUDA variant's"))
     uncovered = []
     for device in out["devices"]:
         capability = _compat.compute_capability(device.get("capability"))

@@ -114,6 +114,19 @@ ansible_facts:
             C(pci_devices | length).
           type: int
           sample: 8
+        usable_count:
+          description: The GPUs of C(count) that NVML can open (a lost GPU is counted, not usable).
+          type: int
+          sample: 8
+        cuda_devices:
+          description:
+            - What a CUDA process can be given in C(CUDA_VISIBLE_DEVICES), one per process -
+              the C(MIG-) UUIDs of the MIG instances of GPUs in MIG mode, the C(GPU-) UUID of
+              every other usable GPU, in NVML's (PCI) order. UUIDs, because CUDA numbers
+              devices in another order than NVML unless C(CUDA_DEVICE_ORDER=PCI_BUS_ID).
+          type: list
+          elements: str
+          sample: [GPU-7c6bbab1-8c8a-8a2c-3a6b-4f3b4c1d2e3f]
         driver_version:
           description: Driver version from NVML.
           type: str

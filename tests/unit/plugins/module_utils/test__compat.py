@@ -61,6 +61,7 @@ def test_driver_supports_cuda_unknown_major():
     ("11.8", "9.0", True), ("11.8", "8.9", True), ("11.8", "12.0", False),
     ("11.8", "10.0", False), ("12.8", "10.0", True), ("12.8", "12.0", True),
     ("12.8", "10.3", False), ("13.0", "10.3", True), ("13.0", "12.1", True),
+    ("12.9", "10.3", True), ("12.9", "12.1", True), ("12.8", "12.1", False),  # 12.9 notes
     ("12.9", "5.0", True), ("12.9", "7.0", True),
     ("13.0", "5.0", False), ("13.0", "5.2", False), ("13.0", "6.1", False), ("13.0", "7.0", False),
     ("13.0", "7.5", True), ("13.2", "sm_80", True), ("11.0", "8.6", False), ("11.1", 8.6, True),
@@ -174,7 +175,8 @@ def test_torch_variant_published(torch, variant, experimental, expected):
     ("2.14", "cu130", "12.1", True),      # sm_120 SASS runs on 12.1
     ("2.14", "cu130", "8.9", True),       # sm_86 SASS runs on 8.9
     ("2.14", "cu126", "6.1", True),       # sm_60 SASS runs on 6.1
-    ("2.14", "cu130", "13.0", True),      # PTX of 12.0 JIT-compiles for a newer GPU
+    ("2.14", "cu130", "13.0", False),     # the real 2.14.1+cu130 wheel has no compute_120
+    ("2.13", "cu130", "13.0", True),      # PTX of 12.0 JIT-compiles for a newer GPU
     ("2.8", "cu128", "13.0", False),      # no PTX in the 2.8 cu128 build
     ("2.8", "cu129", "13.0", True),
     ("2.8", "cu128", "6.1", False),       # 2.8 dropped Pascal from cu128
