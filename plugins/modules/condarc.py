@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: condarc
 short_description: Write the system .condarc of a conda installation
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Writes C(<prefix>/.condarc) (root-owned, mode 0644) with the channels, channel mirrors and
     channel alias given; rewritten only when its content changes.

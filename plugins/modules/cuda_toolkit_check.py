@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: cuda_toolkit_check
 short_description: Ask a CUDA toolkit its version and compile a kernel for given GPU architectures
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Runs C(<cuda_home>/bin/nvcc --version), then compiles a small CUDA kernel with SASS for each
     architecture in O(archs) in a temporary directory, and reads the architectures the object

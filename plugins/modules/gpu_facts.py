@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: gpu_facts
 short_description: Set the C(gpu) fact from NVML and the PCI bus
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Sets C(ansible_facts.gpu) and nothing else. It holds the NVML state and driver versions, every
     GPU NVML reports, the NVIDIA GPUs on the PCI bus, and what PyTorch builds need (compute

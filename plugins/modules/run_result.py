@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: run_result
 short_description: Record what a gpulab role did on the host, as JSON
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Writes the result of one layer of the stack (what it installed, verified, skipped and why)
     to C(<dir>/<name>.json) on the host, so reports and later runs can read it.

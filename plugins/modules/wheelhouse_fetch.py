@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: wheelhouse_fetch
 short_description: Download wheels once into a cache on the controller, with a sha256 manifest
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Runs on the controller (C(delegate_to=localhost), C(run_once=true)). Downloads O(requirements)
     and all their dependencies as wheels for the target's Python, glibc and machine with
