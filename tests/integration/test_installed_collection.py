@@ -7,7 +7,9 @@ with no checkout ansible.cfg, no GPULAB_REPORT_DIR and no PWD, the way cron or s
 
 import json
 import os
+import shutil
 import subprocess
+import sys
 import tarfile
 
 import pytest
@@ -141,3 +143,69 @@ def test_core_outside_requires_ansible_is_refused_at_the_start(installed, ansibl
     assert [(name, host) for name, host, _ in failures] == [
         ("Check that this ansible-core is one the collection supports", "localhost")]
     assert ">=2.10.0,<2.11.0" in failures[0][2] and "ansible-core" in failures[0][2]
+
+
+def test_site_runs_through_ansible_runner(installed, ansible_bin, tmp_path):
+    """AWX runs playbooks with ansible-runner: a private data directory whose project imports
+    gpulab.pytorch_stack.site, run against the controller itself with no layers chosen (the
+    read-only preflight, the summary and the cluster table)."""
+    _, colls = installed
+    pdd = tmp_path / "pdd"
+    for sub in ("project", "inventory", "env"):
+        (pdd / sub).mkdir(parents=True)
+    (pdd / "project" / "site.yml").write_text(
+        "---\n- name: The whole stack, as AWX runs it\n"
+        "  ansible.builtin.import_playbook: gpulab.pytorch_stack.site\n")
+    (pdd / "inventory" / "hosts.yml").write_text(
+        "all:\n  hosts:\n    ctl:\n      ansible_connection: local\n"
+        "      ansible_python_interpreter: %s\n" % sys.executable)
+    env = _clean_env(tmp_path, colls)
+    (pdd / "env" / "envvars").write_text(json.dumps(
+        {"ANSIBLE_COLLECTIONS_PATH": str(colls), "ANSIBLE_CONFIG": env["ANSIBLE_CONFIG"]}))
+    (pdd / "env" / "extravars").write_text(json.dumps({"gpulab_layers": []}))
+    done = subprocess.run([ansible_bin("ansible-runner"), "run", str(pdd), "-p", "site.yml",
+                           "--ident", "site"], env=env, cwd="/", capture_output=True,
+                          text=True, timeout=600, check=False)
+    artifacts = pdd / "artifacts" / "site"
+    assert (artifacts / "status").read_text() == "successful", done.stdout[-3000:] + done.stderr
+    assert (artifacts / "rc").read_text() == "0"
+    events = [json.loads(p.read_text()) for p in (artifacts / "job_events").glob("*.json")]
+    tasks = {(e["event_data"].get("task"), e["event_data"].get("host"))
+             for e in events if e["event"] == "runner_on_ok"}
+    assert ("Check that this ansible-core is one the collection supports", "localhost") in tasks
+    assert ("Show what each layer did", "ctl") in tasks
+    # The report directory is beside the inventory runner passes (<pdd>/inventory).
+    assert (pdd / "reports" / "gpu" / "report.json").is_file()
+
+
+def test_execution_environment_definition_builds_a_context(installed, ansible_bin, tmp_path):
+    """execution-environment.yml through `ansible-builder create` (building the image needs its
+    base image from a registry this machine cannot reach): the context holds this release's
+    tarball, the collection requirement, nvidia-ml-py and the system packages."""
+    import yaml
+    tarball, _ = installed
+    with open(os.path.join(REPO, "galaxy.yml")) as handle:
+        version = yaml.safe_load(handle)["version"]
+    assert os.path.basename(tarball) == "gpulab-pytorch_stack-%s.tar.gz" % version
+    with open(os.path.join(REPO, "execution-environment.yml")) as handle:
+        ee = yaml.safe_load(handle)
+    assert ee["version"] == 3
+    # The definition names this release's tarball (bump it with galaxy.yml's version).
+    assert ee["additional_build_files"][0]["src"] == os.path.basename(tarball)
+    work = tmp_path / "ee"
+    work.mkdir()
+    shutil.copy(os.path.join(REPO, "execution-environment.yml"), str(work))
+    shutil.copy(tarball, str(work))
+    done = subprocess.run([ansible_bin("ansible-builder"), "create", "-f",
+                           "execution-environment.yml", "-c", "context"],
+                          env=_clean_env(tmp_path), cwd=str(work), capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    build = work / "context" / "_build"
+    assert (build / "collections" / os.path.basename(tarball)).is_file()
+    wanted = yaml.safe_load((build / "requirements.yml").read_text())["collections"]
+    assert wanted == [{"name": "collections/" + os.path.basename(tarball), "type": "file"}]
+    assert "nvidia-ml-py==" in (build / "requirements.txt").read_text()
+    assert "openssh-clients" in (build / "bindep.txt").read_text()
+    containerfile = [p for p in (work / "context").iterdir() if p.name in ("Containerfile", "Dockerfile")]
+    assert containerfile and "ansible-galaxy collection install" in containerfile[0].read_text()
