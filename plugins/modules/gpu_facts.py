@@ -53,6 +53,9 @@ notes:
     jobs polled with C(async_status). On small machines that is slower than running them one
     after the other; set C(ansible_facts_parallel=false) (or C(parallel=false) on the
     C(ansible.builtin.gather_facts) task). The collection's C(benchmarks/RESULTS.md) has figures.
+  - In parallel mode ansible-core also gives C(setup) an async time limit of 0, which its async
+    wrapper treats as 5 seconds; on a slow or loaded host C(setup) is killed (C(Timeout exceeded))
+    and its facts are missing. Another reason to set C(ansible_facts_parallel=false).
 seealso:
   - module: gpulab.pytorch_stack.gpu_info
 """
