@@ -85,7 +85,7 @@ def test_tarball_holds_what_a_user_runs_and_no_checkout_files(installed):
 
 
 def test_site_from_the_installed_collection_passes_syntax_check(installed, ansible_bin, tmp_path):
-    _, colls = installed
+    colls = installed[1]
     inv = _inventory(tmp_path)
     env = _clean_env(tmp_path, colls)
     done = subprocess.run([ansible_bin("ansible-playbook"), "-i", str(inv), "--syntax-check",
@@ -96,7 +96,7 @@ def test_site_from_the_installed_collection_passes_syntax_check(installed, ansib
 
 
 def test_reports_go_beside_the_inventory_not_the_current_directory(installed, ansible_bin, tmp_path):
-    _, colls = installed
+    colls = installed[1]
     inv = _inventory(tmp_path)
     done = _playbook(ansible_bin, colls, tmp_path, "gpulab.pytorch_stack.controller_check", str(inv))
     assert done.returncode == 0, done.stdout + done.stderr
@@ -110,7 +110,7 @@ def test_reports_go_beside_the_inventory_not_the_current_directory(installed, an
 
 
 def test_unwritable_report_dir_stops_site_before_any_host(installed, ansible_bin, tmp_path):
-    _, colls = installed
+    colls = installed[1]
     inv = _inventory(tmp_path)
     blocker = tmp_path / "a-file"
     blocker.write_text("")
@@ -118,7 +118,7 @@ def test_unwritable_report_dir_stops_site_before_any_host(installed, ansible_bin
                      "-e", "gpulab_report_dir=%s/reports" % blocker)
     assert done.returncode != 0
     failures, out = _failures(done)
-    assert [(name, host) for name, host, _ in failures] == [
+    assert [(name, host) for name, host, _msg in failures] == [
         ("Check that the report directory is writable", "localhost")]
     msg = failures[0][2]
     assert "%s/reports" % blocker in msg and "gpulab_report_dir" in msg
@@ -129,7 +129,7 @@ def test_unwritable_report_dir_stops_site_before_any_host(installed, ansible_bin
 def test_core_outside_requires_ansible_is_refused_at_the_start(installed, ansible_bin, tmp_path):
     """The installed copy's own meta/runtime.yml is what the check reads: narrowing it to a range
     that excludes the running core makes site.yml stop, naming the core and the range."""
-    _, colls = installed
+    colls = installed[1]
     runtime = colls / "ansible_collections" / "gpulab" / "pytorch_stack" / "meta" / "runtime.yml"
     original = runtime.read_text()
     runtime.write_text('---\nrequires_ansible: ">=2.10.0,<2.11.0"\n')
@@ -139,8 +139,8 @@ def test_core_outside_requires_ansible_is_refused_at_the_start(installed, ansibl
     finally:
         runtime.write_text(original)
     assert done.returncode != 0
-    failures, _ = _failures(done)
-    assert [(name, host) for name, host, _ in failures] == [
+    failures = _failures(done)[0]
+    assert [(name, host) for name, host, _msg in failures] == [
         ("Check that this ansible-core is one the collection supports", "localhost")]
     assert ">=2.10.0,<2.11.0" in failures[0][2] and "ansible-core" in failures[0][2]
 
@@ -149,7 +149,7 @@ def test_site_runs_through_ansible_runner(installed, ansible_bin, tmp_path):
     """AWX runs playbooks with ansible-runner: a private data directory whose project imports
     gpulab.pytorch_stack.site, run against the controller itself with no layers chosen (the
     read-only preflight, the summary and the cluster table)."""
-    _, colls = installed
+    colls = installed[1]
     pdd = tmp_path / "pdd"
     for sub in ("project", "inventory", "env"):
         (pdd / sub).mkdir(parents=True)
@@ -183,7 +183,7 @@ def test_execution_environment_definition_builds_a_context(installed, ansible_bi
     base image from a registry this machine cannot reach): the context holds this release's
     tarball, the collection requirement, nvidia-ml-py and the system packages."""
     import yaml
-    tarball, _ = installed
+    tarball = installed[0]
     with open(os.path.join(REPO, "galaxy.yml")) as handle:
         version = yaml.safe_load(handle)["version"]
     assert os.path.basename(tarball) == "gpulab-pytorch_stack-%s.tar.gz" % version

@@ -52,6 +52,6 @@ def test_gives_up_after_retries_plus_one_tries_with_the_last_failure():
 
 def test_zero_retries_tries_once_and_never_sleeps():
     slept = []
-    attempt, _ = _flaky(1)
+    attempt = _flaky(1)[0]
     assert with_retries(attempt, 0, sleep=slept.append) == (False, "rc=1 on try 1", 1)
     assert slept == []
