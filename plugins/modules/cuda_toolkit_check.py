@@ -111,8 +111,11 @@ def main():
     params = module.params
     if not params["archs"]:
         module.fail_json(msg="archs is empty: give at least one nvcc target like sm_90")
+    def run(argv, env_update):
+        return module.run_command(argv, environ_update=env_update)
+
     try:
-        result = check_toolkit(params["cuda_home"], params["archs"], params["host_compiler"])
+        result = check_toolkit(params["cuda_home"], params["archs"], params["host_compiler"], run=run)
     except ToolkitError as exc:
         module.fail_json(msg="CUDA toolkit at %s: %s" % (params["cuda_home"], exc))
     module.exit_json(changed=False, **result)
