@@ -111,6 +111,7 @@ def main():
     params = module.params
     if not params["archs"]:
         module.fail_json(msg="archs is empty: give at least one nvcc target like sm_90")
+
     def run(argv, env_update):
         return module.run_command(argv, environ_update=env_update)
 
