@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: gpu_info
 short_description: Report the NVIDIA driver state and every GPU through NVML
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Reads the NVIDIA driver and GPUs through NVML (C(libnvidia-ml.so.1)) with NVIDIA's Python
     binding nvidia-ml-py, and the NVIDIA GPUs on the PCI bus from sysfs.

@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: nvidia_driver_state
 short_description: Compare the installed NVIDIA driver with the one that runs
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Reads the installed driver package's version (C(dpkg-query) or C(rpm)), the loaded
     C(nvidia) kernel module's version and flavour (C(/sys/module/nvidia/version),

@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: torch_check
 short_description: Judge a PyTorch environment report against the host's GPUs
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Takes the JSON report of the pytorch2 role's verify script (versions, CUDA availability,
     devices, C(torch.cuda.get_arch_list()), cuDNN) and the host's GPU facts, and decides whether

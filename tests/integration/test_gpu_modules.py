@@ -47,6 +47,11 @@ GATHER_PLAYBOOK = """
   hosts: localhost
   connection: local
   gather_facts: true
+  # As gpu_facts' notes advise: in the default parallel mode ansible-core runs setup as an async
+  # job with a 0 time limit, which its async_wrapper kills after its first 5 s poll ("Timeout
+  # exceeded"); setup took longer than that on this loaded 2-core machine under ansible-core 2.21.
+  vars:
+    ansible_facts_parallel: false
   module_defaults:
     gpulab.pytorch_stack.gpu_facts:
       sysfs_root: "{{ sysfs }}"
