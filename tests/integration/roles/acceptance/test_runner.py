@@ -78,7 +78,7 @@ def test_each_gpu_or_mig_instance_gets_its_own_process_on_cuda_0(tmp_path):
 
 def test_devices_run_in_the_environment_as_it_is(tmp_path):
     code, reports = run(tmp_path, ["--devices", "cuda:0,cuda:1"],
-                           {"CUDA_VISIBLE_DEVICES": "1,0"}, drop_visible=False)
+                        {"CUDA_VISIBLE_DEVICES": "1,0"}, drop_visible=False)
     assert code == 0
     assert [(r["device"], r["cuda_visible_devices"]) for r in reports] == [
         ("cuda:0", "1,0"), ("cuda:1", "1,0")]
@@ -90,14 +90,14 @@ def test_devices_run_in_the_environment_as_it_is(tmp_path):
 ])
 def test_the_environments_visible_devices_replace_the_list(tmp_path, inherited, expected):
     code, reports = run(tmp_path, ["--visible", "GPU-a,GPU-b,GPU-c"],
-                           {"CUDA_VISIBLE_DEVICES": inherited}, drop_visible=False)
+                        {"CUDA_VISIBLE_DEVICES": inherited}, drop_visible=False)
     assert code == 0
     assert [r["cuda_visible_devices"] for r in reports] == expected
 
 
 def test_an_empty_visible_devices_means_no_gpu_and_fails_saying_so(tmp_path):
     code, reports = run(tmp_path, ["--visible", "GPU-a,GPU-b"], {"CUDA_VISIBLE_DEVICES": ""},
-                           drop_visible=False)
+                        drop_visible=False)
     assert code == 1
     assert len(reports) == 1 and reports[0]["passed"] is False
     assert "CUDA_VISIBLE_DEVICES='' in the environment" in reports[0]["reasons"][0]
@@ -108,7 +108,7 @@ def test_all_processes_share_one_deadline_and_are_named_timed_out(tmp_path):
     # Four trainers that never finish, a 1 s timeout: waiting for each in turn with the full
     # timeout took 4 s; one deadline for all ends the run after about 1 s.
     code, reports, elapsed = timed_run(tmp_path, ["--visible", "GPU-a,GPU-b,GPU-c,GPU-d"],
-                                 {"FAKE_MODE": "sleep"}, timeout=1)
+                                       {"FAKE_MODE": "sleep"}, timeout=1)
     assert code == 1
     assert elapsed < 3.5, "every process must be bounded by the same deadline"
     assert len(reports) == 4
