@@ -127,7 +127,7 @@ check:
       returned: before the install
     compile_supported:
       description:
-        - Whether torch.compile (TorchDynamo) of the release runs on the environment's Python:
+        - Whether torch.compile (TorchDynamo) of the release runs on the environment's Python,
           before the install for O(torch_version) and O(python_version), after it for the torch
           and Python the report names. Null where that is not known.
       type: bool
