@@ -32,17 +32,16 @@ def result(host, name):
 def test_the_release_is_installed_from_the_wheelhouse(host, expected):
     torch, cuda, vision, numpy_major = expected
     pytorch2 = result(host, "pytorch2")
-    assert pytorch2["torch"] == torch, pytorch2
+    assert pytorch2["torch"].split("+")[0] == torch, pytorch2  # PyPI's 2.0.1 says 2.0.1+cu117
     assert pytorch2["cuda"] == cuda  # PyPI's default build is a CUDA build
     assert pytorch2["torchvision"] == vision
     assert pytorch2["source"] == "wheelhouse" and pytorch2["variant"] == "pypi"
     assert pytorch2["gpu_host"] is False
-    script = ("import json, importlib.util, torch; n = importlib.util.find_spec('numpy');"
-              "import numpy; print(json.dumps([torch.__version__, numpy.__version__]))"
+    script = ("import json, torch, numpy; print(json.dumps([torch.__version__, numpy.__version__]))"
               if numpy_major else
               "import json, torch; print(json.dumps([torch.__version__, None]))")
     seen = json.loads(host.check_output("%s -c \"%s\"" % (PYTHON, script)))
-    assert seen[0] == torch
+    assert seen[0].split("+")[0] == torch
     if numpy_major:  # torch 2.0 is built against NumPy 1: the wheel set holds numpy<2
         assert int(seen[1].split(".")[0]) == numpy_major
         out = host.run("%s -W error -c 'import torch, numpy; torch.from_numpy(numpy.ones(2))'"

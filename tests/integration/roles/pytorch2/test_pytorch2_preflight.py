@@ -8,13 +8,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import os
+import subprocess
 import sys
 
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "conda_env"))
-from role_run import run_role  # noqa: E402
+from role_run import ROOT, run_role  # noqa: E402
 
 
 def run_preflight(tmp_path, extra):
@@ -118,3 +120,47 @@ def test_a_python_the_release_does_not_install_on_is_refused(tmp_path):
             "3.8, 3.9, 3.10, 3.11): set conda_env_python_version to one of those (for a venv: "
             "conda_env_venv_python must be that Python), or use torch 2.2.0, the nearest release "
             "that installs on Python 3.12") in run.stdout, run.stdout[-3000:]
+
+
+SITE_PLAN = """
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: The cross-layer check of playbooks/site.yml's first play
+      ansible.builtin.include_role:
+        name: gpulab.pytorch_stack.pytorch2
+        tasks_from: plan.yml
+"""
+
+
+def run_site_plan(tmp_path, extra):
+    play = tmp_path / "plan.yml"
+    play.write_text(SITE_PLAN)
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
+               ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".collections"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default", ANSIBLE_LOCALHOST_WARNING="0",
+               ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+    argv = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,",
+            "--check", "-e", json.dumps(extra), "-e", "ansible_python_interpreter=" + sys.executable,
+            str(play)]
+    return subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          check=False)
+
+
+def test_site_refuses_a_python_the_release_has_no_wheels_for_before_any_layer_runs(tmp_path):
+    # playbooks/site.yml's first play: no environment exists, conda_env_python_version decides
+    run = run_site_plan(tmp_path, {"pytorch2_torch_version": "2.15.0",
+                                   "pytorch2_torchvision_version": "",
+                                   "conda_env_python_version": "3.10"})
+    assert run.returncode != 0
+    assert ("torch 2.15.0 does not install on Python 3.10 (its Linux x86_64 wheels are for "
+            "Python 3.11, 3.12, 3.13, 3.14, 3.15)") in run.stdout, run.stdout[-3000:]
+
+
+def test_site_passes_the_seeds_pin_and_says_its_compiler_cannot_run(tmp_path):
+    run = run_site_plan(tmp_path, {"pytorch2_torch_version": "2.0.1",
+                                   "pytorch2_torchvision_version": "0.15.2",
+                                   "pytorch2_cuda": "pypi", "conda_env_python_version": "3.11"})
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "torch.compile of torch 2.0.1 does not run on Python 3.11" in " ".join(run.stdout.split())
