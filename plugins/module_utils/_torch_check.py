@@ -141,10 +141,10 @@ def evaluate(report, gpu=None, pci_gpu_count=0):
     out["compile_supported"], out["compile_reason"] = _installed_compile_support(report)
     build = "torch %s" % out["torch"]
     if not gpu_host:
-        out["summary"] = ("CPU-only host: %s (%s), torchvision %s; no GPU on this host, "
+        out["summary"] = ("CPU-only host: %s (%s), %s; no GPU on this host, "
                           "torch.cuda.is_available() is %s"
                           % (build, ("CUDA %s build" % out["cuda"]) if out["cuda"] else "CPU build",
-                             out["torchvision"], out["cuda_available"]))
+                             _vision(out), out["cuda_available"]))
         return _finish(out, problems, gpu_host)
     if nvml_count == 0:
         problems.append("the PCI bus shows %s NVIDIA GPU(s) but NVML reports state %r: %s"
@@ -195,11 +195,15 @@ def evaluate(report, gpu=None, pci_gpu_count=0):
                    "use a pytorch2_cuda variant whose get_arch_list() includes %s" % sm))
     names = sorted(set("%s (sm_%s)" % (d.get("name"), str(d.get("capability")).replace(".", ""))
                        for d in out["devices"]))
-    out["summary"] = ("%s (CUDA %s, cuDNN %s), torchvision %s: %d GPU(s) %s, every one covered "
+    out["summary"] = ("%s (CUDA %s, cuDNN %s), %s: %d GPU(s) %s, every one covered "
                       "by the build's kernels" % (build, out["cuda"], out["cudnn"],
-                                                  out["torchvision"], out["device_count"],
+                                                  _vision(out), out["device_count"],
                                                   ", ".join(names)))
     return _finish(out, problems, gpu_host)
+
+
+def _vision(out):
+    return ("torchvision %s" % out["torchvision"]) if out["torchvision"] else "no torchvision"
 
 
 def _installed_compile_support(report):
