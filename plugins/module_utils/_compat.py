@@ -428,8 +428,8 @@ def torch_known_release(value, what="pytorch2_torch_version"):
                           "it knows is %s" % (what, value, span, known[0]))
     if len(parts) != 3 and same_minor:
         raise CompatError("%s %r is not a release: give the full version; releases of %s: %s "
-                          "(newest %s)" % (what, value, series[-1], ", ".join(same_minor),
-                                          same_minor[-1]))
+                          "(newest %s)"
+                          % (what, value, series[-1], ", ".join(same_minor), same_minor[-1]))
     below, above = _around(parts + (0,) * (3 - len(parts)))
     if above is None:
         raise CompatError("%s %r is not released (as far as %s knows): the newest torch release "

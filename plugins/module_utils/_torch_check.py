@@ -242,8 +242,9 @@ def _companion_problem(release, package, version):
     belongs = (" (it belongs to torch %s)" % ", ".join(owners)) if owners else ""
     if fits:
         return ("%s %s does not belong to torch %s%s; the %s releases for torch %s: %s. Set "
-                "pytorch2_%s_version to %s" % (package, version, release, belongs, package,
-                                                release, ", ".join(fits), package, fits[-1]))
+                "pytorch2_%s_version to %s"
+                % (package, version, release, belongs, package, release, ", ".join(fits),
+                   package, fits[-1]))
     with_it = _compat.newest_release_with_companions((package,))
     return ("torch %s has no %s release, so %s %s does not belong to it%s; set "
             "pytorch2_%s_version to \"\" to leave it out, or use torch %s with %s %s"
@@ -256,13 +257,12 @@ def _python_problem(release, python):
     if _compat.torch_installs_on_python(release, python):
         return None
     nearest = _compat.nearest_release_for_python(release, python)
+    py = _compat.python_series(python)
+    fix = (", or use torch %s, the nearest release that installs on Python %s" % (nearest, py)
+           if nearest else "")
     return ("torch %s does not install on Python %s (its Linux x86_64 wheels are for Python "
             "%s): set conda_env_python_version to one of those (for a venv: conda_env_venv_python "
-            "must be that Python)%s" % (release, _compat.python_series(python),
-                                       ", ".join(_compat.torch_pythons(release)),
-                                       (", or use torch %s, the nearest release that installs "
-                                        "on Python %s" % (nearest, _compat.python_series(python)))
-                                       if nearest else ""))
+            "must be that Python)%s" % (release, py, ", ".join(_compat.torch_pythons(release)), fix))
 
 
 def compile_support(torch_version, python):
