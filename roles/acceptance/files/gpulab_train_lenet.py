@@ -355,6 +355,30 @@ def amp_dtype(device):
     return torch.bfloat16
 
 
+# --- torch 2.0 and later ----------------------------------------------------------------------
+# The trainer runs on every torch the pytorch2 role installs (2.0.0 ...). Two things it uses
+# arrived later: torch.amp.GradScaler (torch 2.3; torch.cuda.amp.GradScaler before it) and
+# fused AdamW for CPU parameters (torch 2.4; before it fused=True needs CUDA parameters). Where
+# they are missing the older equivalent is used and the report's "optimizer" says so.
+
+def grad_scaler(enabled):
+    if hasattr(torch.amp, "GradScaler"):
+        return torch.amp.GradScaler("cuda", enabled=enabled)
+    return torch.cuda.amp.GradScaler(enabled=enabled)
+
+
+def adamw_options(device):
+    """(AdamW keyword arguments, label): fused where this torch has it for the device."""
+    probe = [torch.zeros(1, device=device, requires_grad=True)]
+    try:
+        torch.optim.AdamW(probe, fused=True)
+    except (RuntimeError, TypeError, ValueError) as exc:
+        return {}, ("default (for-each) implementation: fused AdamW is not available for %s "
+                    "parameters in torch %s (%s)"
+                    % (device.type, torch.__version__, str(exc).strip().splitlines()[0][:120]))
+    return {"fused": True}, "fused"
+
+
 class Trainer(object):
     """The model, its one-epoch schedule and the per-batch input pipeline, all on one device.
 
@@ -374,7 +398,8 @@ class Trainer(object):
         torch.manual_seed(args.seed)
         self.model = LeNet().to(device=device, memory_format=self.layout)
         self.forward = torch.compile(self.model) if args.compile else self.model
-        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
+        self.scaler = grad_scaler(self.amp_dtype == torch.float16)
+        self.adamw_options, self.optimizer_impl = adamw_options(device)
         # Built here, not in the timed parts: torch imports torch._dynamo on the first
         # optimizer, which takes a second or more on a small CPU.
         self.warmup_optimizer = self.optimizer(0.0)
@@ -405,7 +430,7 @@ class Trainer(object):
 
     def optimizer(self, lr):
         return torch.optim.AdamW(self.model.parameters(), lr=lr,
-                                 weight_decay=self.args.weight_decay, fused=True)
+                                 weight_decay=self.args.weight_decay, **self.adamw_options)
 
     def warm_up(self, images, labels, test_images=None):
         """Run the step on every batch shape the epoch will use, and the evaluation's forward
@@ -546,7 +571,8 @@ def run(args, report):
         trainer = Trainer(args, device)
         report["setup_seconds"] = round(time.perf_counter() - start, 3)
         report.update(amp_dtype=str(trainer.amp_dtype).replace("torch.", "") if args.amp else None,
-                      memory_format=trainer.memory_format)
+                      memory_format=trainer.memory_format,
+                      optimizer="%s; %s" % (report["optimizer"], trainer.optimizer_impl))
         start = time.perf_counter()
         trainer.warm_up(train_x, train_y, test_x)
         report["warmup_seconds"] = round(time.perf_counter() - start, 3)

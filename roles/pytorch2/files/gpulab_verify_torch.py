@@ -18,17 +18,24 @@ import sys
 import warnings
 
 
+def _installed(name):
+    import importlib.util
+    return importlib.util.find_spec(name) is not None
+
+
 def collect():
     report = {"python": platform.python_version(), "executable": sys.executable,
               "env": {"CUDA_VISIBLE_DEVICES": os.environ.get("CUDA_VISIBLE_DEVICES")}}
     try:
         import torch
-        import torchvision
+        # torchvision is optional (pytorch2_torchvision_version ""): None where not installed;
+        # an installed one that does not import is an error like torch's
+        torchvision = __import__("torchvision") if _installed("torchvision") else None
     except Exception as err:  # report any import failure (missing wheel, bad library)
         report["error"] = "%s: %s" % (type(err).__name__, err)
         return report
     report["torch"] = torch.__version__
-    report["torchvision"] = torchvision.__version__
+    report["torchvision"] = torchvision.__version__ if torchvision else None
     try:
         import torchaudio
         report["torchaudio"] = torchaudio.__version__

@@ -259,7 +259,7 @@ def test_preflight_refuses_cu126_for_blackwell_and_names_the_fix():
     assert not check["ok"]
     assert check["problems"] == [
         "torch 2.14.1 cu126 has no sm_120 kernels and no PTX it can JIT for compute capability "
-        "12.0; use cu130 or newer"]
+        "12.0; use pytorch2_cuda cu130 or newer"]
 
 
 def test_preflight_accepts_cu130_for_hopper_and_blackwell():
