@@ -119,7 +119,7 @@ def _snapshot():
 
 @pytest.fixture(scope="module")
 def hostile_run(tmp_path_factory):
-    hosts = dict(("hostile-" + name, dict(values)) for name, values, _ in CASES)
+    hosts = dict(("hostile-" + case[0], dict(case[1])) for case in CASES)
     inventory = {"hostile": {"hosts": hosts, "vars": {
         "ansible_connection": "community.docker.docker",
         "ansible_host": CONTAINER,
@@ -163,12 +163,12 @@ def _refusals(stdout):
 
 
 def test_there_are_at_least_forty_hostile_inputs():
-    assert len(CASES) >= 40 and len(set(name for name, _, _ in CASES)) == len(CASES)
+    assert len(CASES) >= 40 and len(set(case[0] for case in CASES)) == len(CASES)
 
 
 @pytest.mark.parametrize("name, values, message", CASES, ids=[case[0] for case in CASES])
 def test_each_hostile_input_is_refused_naming_the_variable(hostile_run, name, values, message):
-    run, _, _ = hostile_run
+    run = hostile_run[0]
     host = "hostile-" + name
     counts = recap(run.stdout)
     assert counts.get(host, {}).get("failed") == 1, (counts.get(host), run.stdout[-4000:])
@@ -178,19 +178,19 @@ def test_each_hostile_input_is_refused_naming_the_variable(hostile_run, name, va
 
 
 def test_no_host_reaches_a_layer(hostile_run):
-    run, _, _ = hostile_run
+    run = hostile_run[0]
     assert "TASK [Layer " not in ANSI.sub("", run.stdout), run.stdout[-3000:]
 
 
 def test_the_host_is_left_as_it_was(hostile_run):
-    _, before, after = hostile_run
+    before, after = hostile_run[1], hostile_run[2]
     assert after[0] == before[0], "the package list changed"
     old, new = set(before[1].splitlines()), set(after[1].splitlines())
     assert old == new, {"gone": sorted(old - new)[:20], "new": sorted(new - old)[:20]}
 
 
 def test_a_misspelt_setting_is_a_warning_naming_the_closest_one_by_default(hostile_run):
-    run, _, _ = hostile_run
+    run = hostile_run[0]
     text = " ".join(ANSI.sub("", run.stdout + run.stderr).split())
     assert ("[WARNING]: cuda_toolkit_verisons is not a setting of gpulab.pytorch_stack and is "
             "ignored (did you mean cuda_toolkit_versions?)") in text
