@@ -26,7 +26,7 @@ export ANSIBLE_FORCE_COLOR      := 0
 
 # Molecule scenarios, each run as its own process (molecule's --workers breaks multi-scenario
 # runs). Override to run a subset: make molecule SCENARIOS="default nvidia_driver".
-SCENARIOS ?= default cuda_repo_mirror pytorch2 pytorch2_releases cluster nvidia_driver nvidia_driver_upgrade cuda_pip cuda_toolkit_distro
+SCENARIOS ?= default hostile cuda_repo_mirror pytorch2 pytorch2_releases cluster nvidia_driver nvidia_driver_upgrade cuda_pip cuda_toolkit_distro
 
 # Scenarios the ansible-core 2.21 leg (make test-2.21) runs.
 SCENARIOS_2_21 ?= default cluster

@@ -172,6 +172,14 @@ def compare(record, name, inputs_sha256, paths_state, packages):
     return differences
 
 
+def drifted(record, paths_state):
+    """The recorded paths whose state now differs from the record (sorted), for the role to
+    reinstall what holds them; empty without a record."""
+    recorded = (record or {}).get("paths") or {}
+    return sorted(path for path in paths_state
+                  if path in recorded and recorded[path] != paths_state[path])
+
+
 def package_versions(specs, installed, absent, name_of):
     """{spec: sorted installed versions of its package}, [] for the specs in ``absent`` (not
     installed, or not at the pinned version); ``name_of`` gives a spec's package name."""

@@ -119,6 +119,14 @@ differences:
   type: list
   elements: str
   sample: ["/usr/local/cuda changed (target)", "package g++ is not installed"]
+drifted:
+  description:
+    - O(state=check) - the recorded paths that now differ from the record (gone, changed,
+      another type), for the role to reinstall what holds them. Empty without a record.
+  returned: always
+  type: list
+  elements: str
+  sample: ["/opt/cuda/13.2/bin/nvcc"]
 result:
   description: The result the last full run recorded (empty when there is no record).
   returned: always
@@ -137,6 +145,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._layer_state import (
     compare,
+    drifted,
     fingerprint,
     group_problems,
     make_record,
@@ -206,6 +215,7 @@ def main():
             if writable:
                 differences.append("%s is world-writable" % writable)
         module.exit_json(changed=False, converged=not differences, differences=differences,
+                         drifted=drifted(record, paths_state),
                          result=(record or {}).get("result") or {}, path=path)
 
     changed = False
@@ -217,8 +227,8 @@ def main():
     if os.path.isdir(params["dir"]):
         changed = write_if_changed(path, canonical_json(record), check_mode=module.check_mode) \
             or changed
-    module.exit_json(changed=changed, converged=True, differences=[], result=params["result"],
-                     path=path)
+    module.exit_json(changed=changed, converged=True, differences=[], drifted=[],
+                     result=params["result"], path=path)
 
 
 if __name__ == "__main__":

@@ -150,6 +150,29 @@ def test_a_converged_host_only_compares_and_a_drifted_one_is_repaired():
     assert recap(_converge("-l", A100).stdout)[A100]["changed"] == 0
 
 
+def test_a_deleted_nvcc_and_a_deleted_libcudnn_are_reinstalled_by_the_run_that_sees_them():
+    # The prefixes still record the pinned wheel sets; the layer comparison sees the files gone,
+    # and that run reinstalls the wheels (not only reports them), verifies, and the next run
+    # changes nothing.
+    host = _host(A100)
+    nvcc, libcudnn = "/opt/cuda/13.2/bin/nvcc", CUDNN_HOME + "/lib/libcudnn.so.9"
+    assert host.file(nvcc).exists and host.file(libcudnn).exists
+    host.run_expect([0], "rm %s %s" % (nvcc, libcudnn))
+    repair = _converge("-l", A100)
+    assert repair.returncode == 0, repair.stdout[-4000:] + repair.stderr
+    words = " ".join(ANSI.sub("", repair.stdout).split())
+    assert "%s is gone (was a file)" % nvcc in words
+    assert "%s is gone (was a file)" % libcudnn in words
+    reinstalls = [line for line in ANSI.sub("", repair.stdout).splitlines()
+                  if line.startswith("TASK [gpulab.pytorch_stack.cuda_toolkit : Install the wheels "
+                                     "offline, checking every sha256]")]
+    assert len(reinstalls) == 2, reinstalls           # the 13.2 toolkit's set and cuDNN's
+    assert "Ask every toolkit its version and compile" in words   # verified again
+    assert host.file(nvcc).exists and host.file(libcudnn).exists
+    assert NVCC["13.2"] in host.run_expect([0], nvcc + " --version").stdout
+    assert recap(_converge("-l", A100).stdout)[A100]["changed"] == 0
+
+
 # ---- the state converge left behind ----------------------------------------------------------
 
 def test_the_blackwell_host_was_left_untouched(host):

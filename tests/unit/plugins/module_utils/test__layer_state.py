@@ -158,3 +158,16 @@ def test_the_code_fingerprint_follows_content_and_names_not_compiled_files_or_do
     os.rename(str(tmp_path / "roles" / "r" / "tasks" / "main.yml"),
               str(tmp_path / "roles" / "r" / "tasks" / "other.yml"))
     assert state.tree_fingerprint(str(tmp_path), ["roles", "plugins"]) not in (before, changed)
+
+
+def test_drifted_names_the_recorded_paths_that_differ_for_the_role_to_reinstall():
+    from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._layer_state import drifted
+    record = {"paths": {"/opt/cuda/13.2/bin/nvcc": {"type": "file", "size": 1},
+                        "/opt/cuda/13.2": {"type": "dir", "mode": "0755"},
+                        "/usr/local/cuda": {"type": "link", "target": "/opt/cuda/13.2"}}}
+    now = {"/opt/cuda/13.2/bin/nvcc": {"type": "absent"},
+           "/opt/cuda/13.2": {"type": "dir", "mode": "0755"},
+           "/usr/local/cuda": {"type": "link", "target": "/opt/cuda/13.0"},
+           "/new/path": {"type": "file"}}
+    assert drifted(record, now) == ["/opt/cuda/13.2/bin/nvcc", "/usr/local/cuda"]
+    assert drifted(None, now) == [] and drifted(record, dict((p, record["paths"][p]) for p in record["paths"])) == []
