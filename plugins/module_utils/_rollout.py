@@ -44,7 +44,7 @@ BUSY_MODES = ("skip", "wait")
 INACTIVE_MODES = ("stop", "continue")
 
 # Longest reason a summary line carries (the full message stays in the task output).
-REASON_LIMIT = 200
+REASON_LIMIT = 240
 # Ansible's apt/dnf modules fail with "'<whole command line>' failed: <stderr>"; the command
 # line (hundreds of characters of options and package names) is replaced by its program name.
 _COMMAND_FAILED = re.compile(r"^'(?:[^\s']*/)?([^\s'/]+)(?:\s.*?)?' failed:\s*", re.S)
@@ -255,13 +255,14 @@ def decide(hosts, entries, serial, host, max_fail_percentage=0, inactive="stop")
         ", ".join("%s %s" % (name, states[name]) for name in batch))
     if stop:
         batch_line += "The rollout stops: " + "; ".join(reasons) + "."
-    elif last:
-        batch_line += "That was the last batch."
     else:
-        batch_line += "The rollout goes on with batch %d." % (index + 2)
+        if last:
+            batch_line += "That was the last batch."
+        else:
+            batch_line += "The rollout goes on with batch %d." % (index + 2)
         if inactive_hosts:
-            batch_line += (" The new driver does not run on %s; going on because "
-                           "gpulab_upgrade_inactive is continue." % ", ".join(inactive_hosts))
+            batch_line += (" The new driver does not run on %s; gpulab_upgrade_inactive is "
+                           "continue, so the rollout does not stop for it." % ", ".join(inactive_hosts))
     lines = ["Driver rollout, %d host(s) in %d batch(es):" % (len(hosts), len(cut))]
     lines += ["  " + describe(name, entries.get(name)) for name in hosts]
     untouched = [name for name in hosts if states[name] == NOT_STARTED]

@@ -29,7 +29,7 @@ def test_a_package_manager_failure_becomes_one_short_line():
 
 
 def test_a_long_reason_is_cut_and_a_trailing_newline_does_not_break_the_line():
-    assert r.one_line("x" * 500).endswith("...") and len(r.one_line("x" * 500)) == 200
+    assert r.one_line("x" * 500).endswith("...") and len(r.one_line("x" * 500)) == 240
     assert r.one_line("lock held\n") == "lock held"
     assert r.one_line(None) == ""
     assert r.one_line("Task failed: Failed to connect to the host via ssh: refused") == \
@@ -143,7 +143,10 @@ def test_installed_but_not_active_stops_unless_the_setting_says_continue():
     assert "does not run on gpu01" in stopped["lines"][-1]
     going_on = r.decide(HOSTS, entries, 1, "gpu01", inactive="continue")
     assert not going_on["stop"] and not going_on["failed"]
-    assert "gpulab_upgrade_inactive is continue" in going_on["batch_line"]
+    assert "gpulab_upgrade_inactive is continue, so the rollout does not stop for it" in \
+        going_on["batch_line"]
+    last = r.decide(["gpu01"], entries, 1, "gpu01", inactive="continue")
+    assert last["last"] and "does not stop for it" in last["batch_line"]
 
 
 def test_a_host_whose_batch_never_ended_is_in_progress_and_counts_as_failed():
