@@ -267,8 +267,8 @@ def decide(hosts, entries, serial, host, max_fail_percentage=0, inactive="stop")
     lines += ["  " + describe(name, entries.get(name)) for name in hosts]
     untouched = [name for name in hosts if states[name] == NOT_STARTED]
     if stop:
-        outcome = "The rollout STOPPED after batch %d of %d: %s." % (index + 1, len(cut),
-                                                                    "; ".join(reasons))
+        outcome = "The rollout STOPPED after batch %d of %d: %s." % (
+            index + 1, len(cut), "; ".join(reasons))
         if untouched:
             outcome += " Not started, left as they were: %s." % ", ".join(untouched)
     else:

@@ -154,7 +154,7 @@ def test_a_failure_in_the_middle_batch_stops_the_rollout_after_the_slurm_job_end
     _untouched(H2)
     assert h2.check_output("squeue --noheader --jobs=%s --format=%%T", job) == "RUNNING"
     h2.run_test("touch /tmp/gpulab-release")
-    out, _ = proc.communicate(timeout=900)
+    out = proc.communicate(timeout=900)[0]
     TIMES["test_a_failure_in_the_middle_batch_stops_the_rollout_after_the_slurm_job_ends"] = [
         round(time.time() - start, 1)]
     assert proc.returncode != 0, out
@@ -242,7 +242,7 @@ def test_a_busy_host_is_waited_for_when_asked_and_other_hosts_keep_their_entries
     assert proc.poll() is None
     _untouched(H3)
     h3.run_test("touch /tmp/gpulab-release")
-    out, _ = proc.communicate(timeout=900)
+    out = proc.communicate(timeout=900)[0]
     TIMES["test_a_busy_host_is_waited_for_when_asked_and_other_hosts_keep_their_entries"] = [
         round(time.time() - start, 1)]
     assert proc.returncode == 0, out
