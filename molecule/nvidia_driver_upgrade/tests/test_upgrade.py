@@ -277,11 +277,12 @@ def test_a_driver_installed_but_not_running_stops_the_rollout_and_an_admins_drai
     assert summary[1] == "  %s: not started" % H3
     assert summary[2].startswith("The rollout STOPPED after batch 1 of 2")
     assert "the new driver is installed but does not run on %s" % H2 in summary[2]
-    run = _rollout("--limit", H2, "-e", "gpulab_upgrade_inactive=continue")
+    run = _rollout("--limit", "%s,%s" % (H2, H3), "-e", "gpulab_upgrade_inactive=continue")
     assert run.returncode == 0, run.stdout
     assert "gpulab_upgrade_inactive is continue, so the rollout does not stop for it" in \
         ANSI.sub("", run.stdout)
     assert _ledger(H2)["state"] == "installed, not active"
+    assert _ledger(H3)["state"] == "verified"
     assert "Reason=disk swap" in _slurm_node()
 
 
