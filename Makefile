@@ -2,27 +2,36 @@
 # dependencies (requirements-dev.txt) and links this checkout as gpulab.pytorch_stack under
 # .collections; nothing global on the controller is touched except the Docker engine that
 # `make demo` / `make molecule` need (scripts/ensure-docker.sh).
+# `make test-2.21` repeats lint, unit, integration, sanity and two scenarios under ansible-core
+# 2.21 on Python 3.13, in a Debian 13 controller container (scripts/controller-2.21.sh) that
+# runs this same Makefile with VENV=.venv-2.21 REQUIREMENTS=requirements-dev-2.21.txt.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-VENV        := $(CURDIR)/.venv
-PYTHON      ?= python3
-COLLECTION  := .collections/ansible_collections/gpulab/pytorch_stack
-STAMP       := $(VENV)/.installed-$(shell sha256sum requirements-dev.txt | cut -c1-12)
+VENV          ?= $(CURDIR)/.venv
+REQUIREMENTS  ?= requirements-dev.txt
+PYTHON        ?= python3
+SANITY_PYTHON ?= 3.11
+COLLECTION    := .collections/ansible_collections/gpulab/pytorch_stack
+STAMP         := $(VENV)/.installed-$(shell sha256sum $(REQUIREMENTS) | cut -c1-12)
 
 export PATH                     := $(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG           := $(CURDIR)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export GPULAB_TEST_IMAGE        ?= gpulab/debian12-test:local
+export GPULAB_VENV              := $(VENV)
 export PY_COLORS                := 0
 export ANSIBLE_FORCE_COLOR      := 0
 
 # Molecule scenarios, each run as its own process (molecule's --workers breaks multi-scenario
 # runs). Override to run a subset: make molecule SCENARIOS="default nvidia_driver".
-SCENARIOS ?= default cuda_repo_mirror pytorch2 cluster nvidia_driver nvidia_driver_upgrade cuda_pip cuda_toolkit_distro
+SCENARIOS ?= default cuda_repo_mirror pytorch2 pytorch2_releases cluster nvidia_driver nvidia_driver_upgrade cuda_pip cuda_toolkit_distro
 
-.PHONY: help venv collection docker image lint unit integration sanity molecule test demo clean
+# Scenarios the ansible-core 2.21 leg (make test-2.21) runs.
+SCENARIOS_2_21 ?= default cluster
+
+.PHONY: help venv collection docker image lint unit integration sanity changelog release molecule test test-2.21 demo clean
 
 help:
 	@echo "make demo         provision a throwaway Debian 12 container host with site.yml"
@@ -31,13 +40,16 @@ help:
 	@echo "make unit         pytest tests/unit (module_utils, filters)"
 	@echo "make integration  plugins through real Ansible runs against the NVML test double"
 	@echo "make sanity       ansible-test sanity + units from a copy at ansible_collections/"
+	@echo "make changelog    antsibull-changelog lint (fragments) and lint-changelog-yaml"
+	@echo "make release      fold changelogs/fragments into the galaxy.yml version, CHANGELOG.md"
 	@echo "make molecule     every molecule scenario ($(SCENARIOS))"
+	@echo "make test-2.21    lint unit integration sanity + $(SCENARIOS_2_21) under ansible-core 2.21, Python 3.13"
 	@echo "make clean        remove .venv, .collections and caches (not the Docker image)"
 
 venv: $(STAMP)
-$(STAMP): requirements-dev.txt
+$(STAMP): $(REQUIREMENTS)
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r $(REQUIREMENTS)
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -62,8 +74,16 @@ integration: collection
 	PYTHONPATH=$(CURDIR)/.collections pytest -q tests/integration
 
 sanity: collection
-	scripts/ansible-test.sh sanity --venv --python 3.11
-	scripts/ansible-test.sh units --venv --python 3.11
+	scripts/ansible-test.sh sanity --venv --python $(SANITY_PYTHON)
+	scripts/ansible-test.sh units --venv --python $(SANITY_PYTHON)
+
+changelog: collection
+	antsibull-changelog lint
+	antsibull-changelog lint-changelog-yaml --strict changelogs/changelog.yaml
+
+# The version is galaxy.yml's; run again after more fragments arrive and they join that release.
+release: collection
+	antsibull-changelog release --version $$(sed -n 's/^version: *//p' galaxy.yml)
 
 molecule: collection image
 	for s in $(SCENARIOS); do \
@@ -71,10 +91,16 @@ molecule: collection image
 	  molecule --base-config molecule/config.yml test -s $$s || exit 1; \
 	done
 
-test: lint unit integration sanity molecule
+test: lint changelog unit integration sanity molecule test-2.21
+
+test-2.21: docker
+	scripts/build-test-image.sh
+	scripts/controller-2.21.sh make lint changelog unit integration sanity molecule \
+	  VENV=$(CURDIR)/.venv-2.21 REQUIREMENTS=requirements-dev-2.21.txt SANITY_PYTHON=3.13 \
+	  SCENARIOS="$(SCENARIOS_2_21)"
 
 demo: collection image
 	scripts/demo.sh
 
 clean:
-	rm -rf $(VENV) .collections .cache .ansible .pytest_cache
+	rm -rf $(VENV) .venv-2.21 .collections .cache .ansible .pytest_cache

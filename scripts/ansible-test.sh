@@ -6,16 +6,17 @@
 # pip from the pip wheel on PyPI, so it works offline.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-venv=${top}/.venv
+venv=${GPULAB_VENV:-${top}/.venv}
 cache_root=${GPULAB_ANSIBLE_TEST_DIR:-${TMPDIR:-/tmp}/gpulab-ansible-test}
 dest=${cache_root}/src/ansible_collections/gpulab/pytorch_stack
 
 seed_get_pip() {
   local pip_version script wheels
   pip_version=$("${venv}/bin/python" - <<'PY'
+import sys
 from types import SimpleNamespace
 from ansible_test._internal.python_requirements import get_venv_packages
-print(get_venv_packages(SimpleNamespace(version="3.11"))["pip"])
+print(get_venv_packages(SimpleNamespace(version="%d.%d" % sys.version_info[:2]))["pip"])
 PY
 )
   script="${HOME}/.ansible/test/cache/get_pip_${pip_version//./_}.py"

@@ -1,14 +1,27 @@
 #!/usr/bin/env bash
-# Build the Debian 12 test-host image from debootstrap and import it under a local tag.
-# Rebuilt only when the image is missing or this recipe (script + trusted CA files) changed.
-# GPULAB_TEST_IMAGE overrides the tag; set GPULAB_TEST_IMAGE_PREBUILT=1 to use an image you
-# pulled yourself (it must already exist and have python3, sudo and apt available).
+# Build a Debian image from debootstrap and import it under a local tag.
+#   scripts/build-test-image.sh            Debian 12 (bookworm) test host, gpulab/debian12-test:local
+#   scripts/build-test-image.sh trixie     Debian 13 (trixie) controller with Python 3.13 (adds
+#                                          python3-venv, git, make, gcc for the NVML test double),
+#                                          gpulab/debian13-test:local; the
+#                                          ansible-core 2.21 leg of `make test` runs in it
+#                                          (scripts/controller-2.21.sh)
+# Rebuilt only when the image is missing or this recipe (script + suite + trusted CA files)
+# changed. GPULAB_TEST_IMAGE overrides the bookworm tag, GPULAB_CONTROLLER_IMAGE the trixie one;
+# set GPULAB_TEST_IMAGE_PREBUILT=1 to use an image you pulled yourself (it must already exist
+# and have python3, sudo and apt available).
 set -euo pipefail
 
-image=${GPULAB_TEST_IMAGE:-gpulab/debian12-test:local}
+suite=${1:-bookworm}
 mirror=${GPULAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 ca_dir=/usr/local/share/ca-certificates
 packages=python3,python3-apt,python3-packaging,sudo,ca-certificates,gnupg,systemd,procps,kmod,xz-utils
+case "${suite}" in
+  bookworm) image=${GPULAB_TEST_IMAGE:-gpulab/debian12-test:local} ;;
+  trixie)   image=${GPULAB_CONTROLLER_IMAGE:-gpulab/debian13-test:local}
+            packages=${packages},python3-venv,git,make,gcc,libc6-dev ;;
+  *) echo "build-test-image: unknown suite '${suite}' (bookworm or trixie)" >&2; exit 2 ;;
+esac
 
 if [ "${GPULAB_TEST_IMAGE_PREBUILT:-0}" = 1 ]; then
   docker image inspect "${image}" >/dev/null 2>&1 || {
@@ -16,7 +29,7 @@ if [ "${GPULAB_TEST_IMAGE_PREBUILT:-0}" = 1 ]; then
   exit 0
 fi
 
-recipe=$( { cat "$0"; echo "${mirror} ${packages}"; find "${ca_dir}" -type f -name '*.crt' -print0 2>/dev/null \
+recipe=$( { cat "$0"; echo "${suite} ${mirror} ${packages}"; find "${ca_dir}" -type f -name '*.crt' -print0 2>/dev/null \
   | sort -z | xargs -0 -r cat; } | sha256sum | cut -c1-16)
 have=$(docker image inspect -f '{{ index .Config.Labels "gpulab.recipe" }}' "${image}" 2>/dev/null || true)
 if [ "${have}" = "${recipe}" ]; then
@@ -32,16 +45,16 @@ fi
 work=$(mktemp -d /var/tmp/gpulab-rootfs.XXXXXX)
 trap 'rm -rf "${work}"' EXIT
 root=${work}/rootfs
-echo "build-test-image: debootstrap bookworm into ${root} (a few minutes)" >&2
-debootstrap --variant=minbase --include="${packages}" bookworm "${root}" "${mirror}" >"${work}/debootstrap.log" 2>&1 || {
+echo "build-test-image: debootstrap ${suite} into ${root} (a few minutes)" >&2
+debootstrap --variant=minbase --include="${packages}" "${suite}" "${root}" "${mirror}" >"${work}/debootstrap.log" 2>&1 || {
   tail -n 30 "${work}/debootstrap.log" >&2; exit 1; }
 
 # Every Debian suite the roles may use, signed by Debian's own archive keyring.
 cat > "${root}/etc/apt/sources.list" <<SOURCES
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror} bookworm main contrib non-free non-free-firmware
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror} bookworm-updates main contrib non-free non-free-firmware
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror} bookworm-backports main contrib non-free non-free-firmware
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror%/debian}/debian-security bookworm-security main contrib non-free non-free-firmware
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror} ${suite} main contrib non-free non-free-firmware
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror} ${suite}-updates main contrib non-free non-free-firmware
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror} ${suite}-backports main contrib non-free non-free-firmware
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror%/debian}/debian-security ${suite}-security main contrib non-free non-free-firmware
 SOURCES
 
 # Trust the controller's extra CA certificates so pip and apt work through its proxy.

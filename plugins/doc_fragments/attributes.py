@@ -20,3 +20,16 @@ attributes:
   platform:
     platforms: posix
 """
+
+    # For modules that write one text file: full check mode and full diff mode (--diff shows
+    # the file before and after, also under --check).
+    DIFF = r"""
+options: {}
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: posix
+"""

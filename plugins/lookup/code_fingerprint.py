@@ -10,7 +10,7 @@ DOCUMENTATION = r"""
 ---
 name: code_fingerprint
 short_description: The sha256 of this collection's roles and plugins, as the controller has them
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Hashes the relative name and content of every file under the collection's C(roles/) and
     C(plugins/) directories (compiled Python and Markdown documentation left out), on the

@@ -387,3 +387,152 @@ def nvidia_open_kernel_required(value):
     if flag is not None:
         return flag == "required"
     return number >= int(data.OPEN_KERNEL_REQUIRED_MIN_DEVICE_ID, 16)
+
+
+# ---- PyTorch releases, exactly (TORCH_RELEASES) ----------------------------------------------
+
+def _release_key(text):
+    return tuple(int(part) for part in text.split("."))
+
+
+def _known_releases():
+    return sorted(data.TORCH_RELEASES, key=_release_key)
+
+
+def _around(version_key):
+    """The known releases just below and just above ``version_key`` (a tuple)."""
+    known = _known_releases()
+    below = [r for r in known if _release_key(r) < version_key]
+    above = [r for r in known if _release_key(r) > version_key]
+    return (below[-1] if below else None), (above[0] if above else None)
+
+
+def torch_known_release(value, what="pytorch2_torch_version"):
+    """``"2.0.1"`` -> ``"2.0.1"`` when PyPI serves that release (a local tag ``+cu117`` is
+    ignored); CompatError naming the known releases around it otherwise: ``"2.0"`` is not a
+    release, ``"1.13.1"`` not PyTorch 2, ``"2.16.0"`` not released."""
+    text = _text(value, what)
+    bare = text.split("+", 1)[0]
+    known = _known_releases()
+    span = "%s to %s" % (known[0], known[-1])
+    if not re.match(r"^\d+(\.\d+)*$", bare):
+        raise CompatError("%s %r is not a torch release like %r (known: %s)"
+                          % (what, value, known[-1], span))
+    if bare in data.TORCH_RELEASES:
+        return bare
+    parts = tuple(int(p) for p in bare.split("."))
+    series = ["%d" % parts[0]] + (["%d.%d" % parts[:2]] if len(parts) > 1 else [])
+    same_minor = [r for r in known if len(parts) > 1 and r.startswith(series[-1] + ".")]
+    if parts[0] != 2:
+        raise CompatError("%s %r is not PyTorch 2: this collection installs torch %s; the oldest "
+                          "it knows is %s" % (what, value, span, known[0]))
+    if len(parts) != 3 and same_minor:
+        raise CompatError("%s %r is not a release: give the full version; releases of %s: %s "
+                          "(newest %s)"
+                          % (what, value, series[-1], ", ".join(same_minor), same_minor[-1]))
+    below, above = _around(parts + (0,) * (3 - len(parts)))
+    if above is None:
+        raise CompatError("%s %r is not released (as far as %s knows): the newest torch release "
+                          "it knows is %s (known: %s); use %s, or add the release with its "
+                          "sources to %s" % (what, value, DATA_FILE, below, span, below, DATA_FILE))
+    raise CompatError("%s %r is not a torch release on PyPI: the releases around it are %s and %s "
+                      "(known: %s)" % (what, value, below, above, span))
+
+
+def torch_release_info(torch_version):
+    """The TORCH_RELEASES row of a release, with ``release`` (``"2.0.1"``) and ``series``
+    (``"2.0"``) added."""
+    release = torch_known_release(torch_version)
+    info = dict(data.TORCH_RELEASES[release])
+    info["release"] = release
+    info["series"] = torch_release(release)
+    return info
+
+
+def torch_pypi_variant(torch_version):
+    """The CUDA variant PyPI's plain ``torch`` wheel for Linux x86_64 is (``"2.0.1"`` ->
+    ``"cu117"``)."""
+    return torch_release_info(torch_version)["pypi_variant"]
+
+
+def torch_companions(torch_version, package):
+    """The ``torchvision`` or ``torchaudio`` releases that belong to a torch release, oldest
+    first ([] where none was released)."""
+    if package not in ("torchvision", "torchaudio"):
+        raise CompatError("companion %r is not torchvision or torchaudio" % (package,))
+    return list(torch_release_info(torch_version)[package])
+
+
+def torch_for_companion(package, version):
+    """Torch releases a torchvision/torchaudio release belongs to ([] if none known)."""
+    bare = _text(version, "%s version" % package).split("+", 1)[0]
+    return [r for r in _known_releases() if bare in data.TORCH_RELEASES[r][package]]
+
+
+def python_series(value, what="Python version"):
+    """``"3.11.2"`` / ``3.11`` -> ``"3.11"``."""
+    return "%d.%d" % _major_minor(value, what)
+
+
+def torch_pythons(torch_version):
+    """Python versions the release's Linux x86_64 wheels install on."""
+    return list(torch_release_info(torch_version)["python"])
+
+
+def torch_installs_on_python(torch_version, python):
+    return python_series(python) in torch_pythons(torch_version)
+
+
+def torch_compile_supported(torch_version, python):
+    """Does torch.compile (TorchDynamo) of this release run on this Python? (the release must
+    install on it, and the Python must be below the release's dynamo limit)."""
+    info = torch_release_info(torch_version)
+    py = python_series(python)
+    if py not in info["python"]:
+        return False
+    below = data.TORCH_COMPILE_PYTHON_BELOW[info["series"]]
+    return _major_minor(py, "Python version") < _major_minor(below, "Python version")
+
+
+def torch_compile_pythons(torch_version):
+    """Python versions torch.compile of this release runs on."""
+    return [py for py in torch_pythons(torch_version) if torch_compile_supported(torch_version, py)]
+
+
+def torch_releases_for_python(python):
+    """Releases that install on this Python, oldest first."""
+    py = python_series(python)
+    return [r for r in _known_releases() if py in data.TORCH_RELEASES[r]["python"]]
+
+
+def nearest_release_for_python(torch_version, python):
+    """The release nearest ``torch_version`` that installs on ``python`` (the newest older one
+    for a Python the release is too new for, the oldest newer one for a Python it is too old
+    for); None where no release does."""
+    release = torch_known_release(torch_version)
+    fits = torch_releases_for_python(python)
+    if not fits:
+        return None
+    newer = [r for r in fits if _release_key(r) > _release_key(release)]
+    older = [r for r in fits if _release_key(r) < _release_key(release)]
+    pythons = [_major_minor(p, "Python version") for p in torch_pythons(release)]
+    too_new = _major_minor(python_series(python), "Python version") > max(pythons)
+    if too_new:
+        return newer[0] if newer else older[-1]
+    return older[-1] if older else newer[0]
+
+
+def newest_release_with_companions(packages=("torchvision",)):
+    """The newest known release for which every package in ``packages`` has a release."""
+    for release in reversed(_known_releases()):
+        if all(data.TORCH_RELEASES[release][p] for p in packages):
+            return release
+    return None
+
+
+def torch_extra_requirements(torch_version):
+    """Requirements a release needs beside its own metadata: ``["numpy<2"]`` for releases built
+    against NumPy 1.x (TORCH_NUMPY_BELOW), else []."""
+    series = torch_release_info(torch_version)["series"]
+    below = data.TORCH_NUMPY_BELOW.get(series)
+    return ["numpy<%s" % below] if below else []

@@ -23,8 +23,10 @@ __metaclass__ = type
 # Minimum Linux x86_64 driver for each CUDA toolkit release (the GA release of that minor).
 # Source: CUDA Toolkit release notes, Table 3 "CUDA Toolkit and Corresponding Driver Versions"
 # (docs.nvidia.com/cuda/cuda-toolkit-release-notes). 12.3 and 12.5 are from the same table but
-# were not re-checked for the 2026-11 notes.
+# were not re-checked for the 2026-11 notes. 11.7 (GA 515.43.04; 11.7 Update 1 needs 515.65.01) is
+# from the same table, added 2026-12 for torch 2.0's cu117 builds (issue #19).
 CUDA_MIN_DRIVER = {
+    "11.7": "515.43.04",
     "11.8": "520.61.05",
     "12.0": "525.60.13",
     "12.1": "530.30.02",
@@ -74,9 +76,10 @@ COMPUTE_CAPABILITIES = {
 # First CUDA toolkit that can compile for a compute capability, and the first that no longer
 # can (None: still supported by the newest toolkit in CUDA_MIN_DRIVER).
 # Sources: CUDA release notes of each version; sm_90 and sm_89 arrived in 11.8, sm_100 and sm_120
-# in 12.8, sm_103 and sm_121 (GB10) in 13.0 (the 12.8/13.0 entries from a third-party summary,
-# unverified against NVIDIA's notes); CUDA 13.0 removed offline compilation for Maxwell, Pascal
-# and Volta (13.0 release notes). Earlier first versions (6.0 for sm_50 ... 11.1 for sm_86) are
+# in 12.8 (third-party summary, unverified against NVIDIA's notes); sm_103 (B300) and sm_121
+# (GB10) in 12.9 (CUDA 12.9 release notes, "new features": support for compute capability 10.3
+# and 12.1; 13.0 is not the first, as an earlier summary had it); CUDA 13.0 removed offline
+# compilation for Maxwell, Pascal and Volta (13.0 release notes). Earlier first versions (6.0 for sm_50 ... 11.1 for sm_86) are
 # from the respective release notes and matter only for "< 11.8" questions.
 ARCH_CUDA_SUPPORT = {
     "5.0": {"first": "6.0", "removed": "13.0"},
@@ -90,9 +93,9 @@ ARCH_CUDA_SUPPORT = {
     "8.9": {"first": "11.8", "removed": None},
     "9.0": {"first": "11.8", "removed": None},
     "10.0": {"first": "12.8", "removed": None},
-    "10.3": {"first": "13.0", "removed": None},
+    "10.3": {"first": "12.9", "removed": None},
     "12.0": {"first": "12.8", "removed": None},
-    "12.1": {"first": "13.0", "removed": None},
+    "12.1": {"first": "12.9", "removed": None},
 }
 
 # GPU architectures: kernel-module flavours and driver branch support.
@@ -192,13 +195,18 @@ TORCH_INDEX_BASE = "https://download.pytorch.org/whl/"
 
 # Torch releases the tables below know, oldest first.
 TORCH_VERSIONS = ["2.0", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7", "2.8", "2.9",
-                  "2.10", "2.11", "2.12", "2.13", "2.14"]
+                  "2.10", "2.11", "2.12", "2.13", "2.14", "2.15"]
 
 # Which torch releases each variant index publishes. "stable": published as a supported
 # build; "experimental": published, marked experimental in the release matrix.
 # Source: PyTorch RELEASE.md release compatibility matrix (pytorch/pytorch), as recorded
-# 2026-11. "cpu" is published for every release.
+# 2026-11. "cpu" is published for every release. cu117 (2.0 stable, cu118 its experimental build):
+# the same matrix and PyTorch's "Deprecation of CUDA 11.6 and Python 3.7 Support" post (2.0
+# targets CUDA 11.7 stable, 11.8 experimental). 2.15: only its PyPI default build (cu132, read
+# from PyPI 2026-12-01) is recorded; its other indexes were not re-checked (download.pytorch.org
+# is not reachable from where the data was collected).
 TORCH_VARIANTS = {
+    "cu117": {"cuda": "11.7", "stable": ["2.0"], "experimental": []},
     "cu118": {"cuda": "11.8", "stable": ["2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7"],
               "experimental": ["2.0"]},
     "cu121": {"cuda": "12.1", "stable": ["2.4", "2.5"], "experimental": ["2.1", "2.2", "2.3"]},
@@ -210,27 +218,40 @@ TORCH_VARIANTS = {
     "cu129": {"cuda": "12.9", "stable": [], "experimental": ["2.8"]},
     "cu130": {"cuda": "13.0", "stable": ["2.11", "2.12", "2.13", "2.14"],
               "experimental": ["2.9", "2.10"]},
-    "cu132": {"cuda": "13.2", "stable": ["2.14"], "experimental": ["2.12", "2.13"]},
+    "cu132": {"cuda": "13.2", "stable": ["2.14", "2.15"], "experimental": ["2.12", "2.13"]},
     "cpu": {"cuda": None, "stable": list(TORCH_VERSIONS), "experimental": []},
 }
 
 # TORCH_CUDA_ARCH_LIST the official Linux x86_64 wheels were built with, per variant and torch
-# release; "+PTX" marks the capability whose PTX is embedded as well (forward compatible).
+# release; "+PTX" marks the capability whose plain compute_XX PTX is embedded as well (forward
+# compatible; arch-specific compute_90a/compute_100f PTX is not, see _torch_check.arch_coverage).
 # Only combinations with a source are recorded; others are unknown to the collection.
 # Sources: torch 2.8 - pytorch/pytorch .ci/manywheel/build_cuda.sh at commit 00c7a380 (the 2.8
 # cycle, when the wheels were CUDA 12.6/12.8/12.9; 2.8 dropped sm_50-sm_61 from cu128/cu129 and
 # kept sm_70, pytorch/pytorch #157517);
 # torch 2.12-2.14 - the team's 2026-11 notes on the 2.12-2.14 wheels: cu126 covers sm_50-sm_90,
 # cu130/cu132 cover sm_75-sm_90, sm_100, sm_120 and PTX (the exact lists below are those ranges
-# written out; pytorch/pytorch #182250: from 2.11 no single wheel covers both V100 and Blackwell).
+# written out; pytorch/pytorch #182250: from 2.11 no single wheel covers both V100 and Blackwell);
+# torch 2.14 cu130 - torch.cuda.get_arch_list() of PyPI's torch 2.14.1+cu130 (the cu130 build),
+# read 2026-12-01: sm_75 sm_80 sm_86 sm_90 sm_100 sm_120 and no compute_120, so no PTX (the
+# notes' "+ PTX" is not what that wheel holds; 2.12/2.13 cu130 and cu132 are unchecked).
+# torch 2.0 - pytorch/builder manywheel/build_cuda.sh at commit 009ed170 (the 2.0 cycle: CUDA
+# 11.7/11.8 only): "3.7;5.0;6.0;7.0" plus "7.5;8.0;8.6" (11.7) or "7.5;8.0;8.6;9.0" (11.8), no PTX.
+# 3.7 (Kepler, K80) is left out below: the collection knows no Kepler GPU (COMPUTE_CAPABILITIES),
+# and Kepler's last driver branch (R470) is older than CUDA 11.7 builds need.
+# Other releases' lists were not recorded: the preflight notes that and the verify step judges
+# the installed build's real get_arch_list().
 TORCH_ARCH_LISTS = [
+    {"torch": ["2.0"], "variant": "cu117", "arch_list": "5.0;6.0;7.0;7.5;8.0;8.6"},
+    {"torch": ["2.0"], "variant": "cu118", "arch_list": "5.0;6.0;7.0;7.5;8.0;8.6;9.0"},
     {"torch": ["2.8"], "variant": "cu126", "arch_list": "5.0;6.0;7.0;7.5;8.0;8.6;9.0"},
     {"torch": ["2.8"], "variant": "cu128", "arch_list": "7.0;7.5;8.0;8.6;9.0;10.0;12.0"},
     {"torch": ["2.8"], "variant": "cu129", "arch_list": "7.0;7.5;8.0;8.6;9.0;10.0;12.0+PTX"},
     {"torch": ["2.12", "2.13", "2.14"], "variant": "cu126",
      "arch_list": "5.0;6.0;7.0;7.5;8.0;8.6;9.0"},
-    {"torch": ["2.12", "2.13", "2.14"], "variant": "cu130",
+    {"torch": ["2.12", "2.13"], "variant": "cu130",
      "arch_list": "7.5;8.0;8.6;9.0;10.0;12.0+PTX"},
+    {"torch": ["2.14"], "variant": "cu130", "arch_list": "7.5;8.0;8.6;9.0;10.0;12.0"},
     {"torch": ["2.12", "2.13", "2.14"], "variant": "cu132",
      "arch_list": "7.5;8.0;8.6;9.0;10.0;12.0+PTX"},
 ]
@@ -243,6 +264,8 @@ TORCHVISION_FOR_TORCH = {
     "2.6": "0.21", "2.7": "0.22", "2.8": "0.23", "2.9": "0.24", "2.10": "0.25", "2.11": "0.26",
     "2.12": "0.27", "2.13": "0.28", "2.14": "0.29",
 }
+# torch 2.15 has no torchvision release (PyPI's newest is 0.29.2, which needs torch >= 2.14.0 and
+# belongs to 2.14); see TORCH_RELEASES for the exact releases that belong together.
 
 # cuDNN major release -> CUDA major versions it is built for.
 # Sources: cuDNN 8.9 archives ship `_cuda11` and `_cuda12` builds (cuDNN archive/support
@@ -254,3 +277,100 @@ CUDNN_CUDA_MAJORS = {
     "8": ["11", "12"],
     "9": ["11", "12", "13"],
 }
+
+# ---- PyTorch 2 releases on PyPI, one row per release (issue #19) -----------------------------
+# Every torch 2.x release PyPI serves (2.0.0 ... 2.15.0, as `pip index versions torch` and the
+# simple index listed them on 2026-12-01), oldest first:
+#   pypi_variant: the CUDA build PyPI's plain `torch` wheel for Linux x86_64 is. Source: the
+#     wheel's core metadata (Requires-Dist) read from PyPI 2026-12-01 - nvidia-cuda-runtime-cu11
+#     ==11.7.* (2.0), -cu12==12.1/12.4/12.6/12.8.* (2.1-2.10), cuda-toolkit[...]==13.0.*
+#     (2.11-2.14.1) and ==13.2.2 (2.15.0).
+#   python: the CPython versions it installs on: the cp3XX tags of its Linux x86_64 wheels on
+#     PyPI (GIL builds; free-threaded cp3XXt wheels are not counted), read 2026-12-01.
+#   torchvision / torchaudio: the companion releases whose Requires-Dist pins this torch
+#     (torchvision "torch==X", torchaudio "torch==X"), read from their wheels' metadata on PyPI
+#     2026-12-01. Yanked releases are left out (torchvision 0.15.0, torchaudio 2.0.0: "Contains
+#     an incorrect torch dependency"). Exceptions to the exact pin, recorded as read:
+#     torchaudio 2.0.1 pins torch 2.0.0 and 2.0.2 pins 2.0.1; torchvision 0.29.1 and 0.29.2 ask
+#     torch>=2.14.0 and are counted for 2.14.0 and 2.14.1 (not for 2.15.0: that is another
+#     minor); torchaudio 2.11.0 names no torch and 2.11.1 asks torch>=2.11: both are counted for
+#     2.11.0. No torchaudio exists for 2.12 and later, no torchvision for 2.15.0 (empty lists).
+TORCH_RELEASES = {
+    "2.0.0": {"pypi_variant": "cu117", "python": ["3.8", "3.9", "3.10", "3.11"],
+              "torchvision": ["0.15.1"], "torchaudio": ["2.0.1"]},
+    "2.0.1": {"pypi_variant": "cu117", "python": ["3.8", "3.9", "3.10", "3.11"],
+              "torchvision": ["0.15.2"], "torchaudio": ["2.0.2"]},
+    "2.1.0": {"pypi_variant": "cu121", "python": ["3.8", "3.9", "3.10", "3.11"],
+              "torchvision": ["0.16.0"], "torchaudio": ["2.1.0"]},
+    "2.1.1": {"pypi_variant": "cu121", "python": ["3.8", "3.9", "3.10", "3.11"],
+              "torchvision": ["0.16.1"], "torchaudio": ["2.1.1"]},
+    "2.1.2": {"pypi_variant": "cu121", "python": ["3.8", "3.9", "3.10", "3.11"],
+              "torchvision": ["0.16.2"], "torchaudio": ["2.1.2"]},
+    "2.2.0": {"pypi_variant": "cu121", "python": ["3.8", "3.9", "3.10", "3.11", "3.12"],
+              "torchvision": ["0.17.0"], "torchaudio": ["2.2.0"]},
+    "2.2.1": {"pypi_variant": "cu121", "python": ["3.8", "3.9", "3.10", "3.11", "3.12"],
+              "torchvision": ["0.17.1"], "torchaudio": ["2.2.1"]},
+    "2.2.2": {"pypi_variant": "cu121", "python": ["3.8", "3.9", "3.10", "3.11", "3.12"],
+              "torchvision": ["0.17.2"], "torchaudio": ["2.2.2"]},
+    "2.3.0": {"pypi_variant": "cu121", "python": ["3.8", "3.9", "3.10", "3.11", "3.12"],
+              "torchvision": ["0.18.0"], "torchaudio": ["2.3.0"]},
+    "2.3.1": {"pypi_variant": "cu121", "python": ["3.8", "3.9", "3.10", "3.11", "3.12"],
+              "torchvision": ["0.18.1"], "torchaudio": ["2.3.1"]},
+    "2.4.0": {"pypi_variant": "cu121", "python": ["3.8", "3.9", "3.10", "3.11", "3.12"],
+              "torchvision": ["0.19.0"], "torchaudio": ["2.4.0"]},
+    "2.4.1": {"pypi_variant": "cu121", "python": ["3.8", "3.9", "3.10", "3.11", "3.12"],
+              "torchvision": ["0.19.1"], "torchaudio": ["2.4.1"]},
+    "2.5.0": {"pypi_variant": "cu124", "python": ["3.9", "3.10", "3.11", "3.12", "3.13"],
+              "torchvision": ["0.20.0"], "torchaudio": ["2.5.0"]},
+    "2.5.1": {"pypi_variant": "cu124", "python": ["3.9", "3.10", "3.11", "3.12", "3.13"],
+              "torchvision": ["0.20.1"], "torchaudio": ["2.5.1"]},
+    "2.6.0": {"pypi_variant": "cu124", "python": ["3.9", "3.10", "3.11", "3.12", "3.13"],
+              "torchvision": ["0.21.0"], "torchaudio": ["2.6.0"]},
+    "2.7.0": {"pypi_variant": "cu126", "python": ["3.9", "3.10", "3.11", "3.12", "3.13"],
+              "torchvision": ["0.22.0"], "torchaudio": ["2.7.0"]},
+    "2.7.1": {"pypi_variant": "cu126", "python": ["3.9", "3.10", "3.11", "3.12", "3.13"],
+              "torchvision": ["0.22.1"], "torchaudio": ["2.7.1"]},
+    "2.8.0": {"pypi_variant": "cu128", "python": ["3.9", "3.10", "3.11", "3.12", "3.13"],
+              "torchvision": ["0.23.0"], "torchaudio": ["2.8.0"]},
+    "2.9.0": {"pypi_variant": "cu128", "python": ["3.10", "3.11", "3.12", "3.13", "3.14"],
+              "torchvision": ["0.24.0"], "torchaudio": ["2.9.0"]},
+    "2.9.1": {"pypi_variant": "cu128", "python": ["3.10", "3.11", "3.12", "3.13", "3.14"],
+              "torchvision": ["0.24.1"], "torchaudio": ["2.9.1"]},
+    "2.10.0": {"pypi_variant": "cu128", "python": ["3.10", "3.11", "3.12", "3.13", "3.14"],
+               "torchvision": ["0.25.0"], "torchaudio": ["2.10.0"]},
+    "2.11.0": {"pypi_variant": "cu130", "python": ["3.10", "3.11", "3.12", "3.13", "3.14"],
+               "torchvision": ["0.26.0"], "torchaudio": ["2.11.0", "2.11.1"]},
+    "2.12.0": {"pypi_variant": "cu130", "python": ["3.10", "3.11", "3.12", "3.13", "3.14"],
+               "torchvision": ["0.27.0"], "torchaudio": []},
+    "2.12.1": {"pypi_variant": "cu130", "python": ["3.10", "3.11", "3.12", "3.13", "3.14"],
+               "torchvision": ["0.27.1"], "torchaudio": []},
+    "2.13.0": {"pypi_variant": "cu130", "python": ["3.10", "3.11", "3.12", "3.13", "3.14"],
+               "torchvision": ["0.28.0"], "torchaudio": []},
+    "2.14.0": {"pypi_variant": "cu130", "python": ["3.10", "3.11", "3.12", "3.13", "3.14"],
+               "torchvision": ["0.29.0", "0.29.1", "0.29.2"], "torchaudio": []},
+    "2.14.1": {"pypi_variant": "cu130", "python": ["3.10", "3.11", "3.12", "3.13", "3.14"],
+               "torchvision": ["0.29.1", "0.29.2"], "torchaudio": []},
+    "2.15.0": {"pypi_variant": "cu132", "python": ["3.11", "3.12", "3.13", "3.14", "3.15"],
+               "torchvision": [], "torchaudio": []},
+}
+
+# Python versions torch.compile (TorchDynamo) runs on, per torch release: every Python the
+# release installs on that is below "below". Source: check_if_dynamo_supported() in
+# torch/_dynamo/eval_frame.py of the release's own cp311 Linux x86_64 wheel, read from PyPI
+# 2026-12-01 (the last patch of each minor was read; the other patches were not re-checked). It
+# raises "Python 3.X+ not yet supported for torch.compile" from that version on: 2.0 from 3.11,
+# 2.1-2.3 from 3.12, 2.4-2.5 from 3.13, 2.6-2.9 from 3.14, 2.10-2.14 from 3.15, 2.15 from 3.16.
+# (Free-threaded builds have further limits there; the environments this collection makes are
+# GIL builds.)
+TORCH_COMPILE_PYTHON_BELOW = {
+    "2.0": "3.11", "2.1": "3.12", "2.2": "3.12", "2.3": "3.12", "2.4": "3.13", "2.5": "3.13",
+    "2.6": "3.14", "2.7": "3.14", "2.8": "3.14", "2.9": "3.14", "2.10": "3.15", "2.11": "3.15",
+    "2.12": "3.15", "2.13": "3.15", "2.14": "3.15", "2.15": "3.16",
+}
+
+# Releases built against NumPy 1.x: with NumPy 2 installed, `import torch` warns that "a module
+# that was compiled using NumPy 1.x cannot be run in NumPy 2" and .numpy()/from_numpy() fail.
+# The pytorch2 role adds "numpy<2" to the wheel set of these releases (torchvision asks for an
+# unpinned numpy, which would otherwise be NumPy 2). Source: pytorch/pytorch #132179 (rgommers,
+# 2024-07-31: "PyTorch 2.3.0 is the first version that supports NumPy 2.0", see #107302).
+TORCH_NUMPY_BELOW = {"2.0": "2", "2.1": "2", "2.2": "2"}

@@ -19,7 +19,6 @@ import os
 import re
 import shutil
 import struct
-import subprocess
 import tempfile
 
 FATBIN_MAGIC = 0xBA55ED50
@@ -139,20 +138,16 @@ def object_architectures(blob):
     raise ToolkitError("the object file has no .nv_fatbin section: nvcc produced no device code")
 
 
-def _run(command, env=None):
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    out, err = process.communicate()
-    return process.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
-
-
-def check_toolkit(cuda_home, targets, host_compiler=None, run=_run):
+def check_toolkit(cuda_home, targets, host_compiler=None, run=None):
     """Ask ``<cuda_home>/bin/nvcc`` its version and compile the probe for ``targets`` in a
     temporary directory (removed afterwards). Returns the version, the architectures found in
-    the object, and those missing. Raises ToolkitError when nvcc is absent or fails."""
+    the object, and those missing. Raises ToolkitError when nvcc is absent or fails.
+    ``run(argv, env_update)`` -> ``(rc, stdout, stderr)`` runs a command (the module passes
+    AnsibleModule.run_command)."""
     nvcc = os.path.join(cuda_home, "bin", "nvcc")
     if not os.access(nvcc, os.X_OK):
         raise ToolkitError("%s is missing or not executable" % nvcc)
-    env = dict(os.environ, LC_ALL="C")
+    env = {"LC_ALL": "C"}
     rc, out, err = run([nvcc, "--version"], env)
     if rc != 0:
         raise ToolkitError("%s --version failed (rc=%d): %s" % (nvcc, rc, (out + err).strip()))

@@ -31,6 +31,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
 import os
 import re
 
@@ -43,9 +44,20 @@ STATE_USERSPACE_ONLY = "userspace_only"
 STATES = (STATE_OK, STATE_RELOAD, STATE_REBOOT, STATE_NOT_INSTALLED, STATE_NO_GPU,
           STATE_USERSPACE_ONLY)
 
-# Processes that hold /dev/nvidia* but are part of the driver itself: the role stops them
-# before a reload, so they do not make the GPU "busy".
-DRIVER_DAEMONS = ("nvidia-persistenced",)
+# Processes that hold /dev/nvidia* but belong to the driver stack, with the systemd service
+# that runs each: the role stops them before a reload, so they do not make the GPU "busy".
+# nv-fabricmanager is NVIDIA Fabric Manager (nvidia-fabricmanager.service, FM user guide),
+# nv-hostengine is DCGM's host engine (nvidia-dcgm.service, DCGM user guide).
+DRIVER_DAEMONS = {
+    "nvidia-persistenced": "nvidia-persistenced",
+    "nv-fabricmanager": "nvidia-fabricmanager",
+    "nv-hostengine": "nvidia-dcgm",
+}
+# Linux keeps at most TASK_COMM_LEN - 1 = 15 characters of a name in /proc/<pid>/comm
+# (proc(5)): nvidia-persistenced reads "nvidia-persiste" there. Names come from the executable.
+COMM_LENGTH = 15
+# Kernel modules the reload unloads (tasks/reload.yml), dependents first.
+RELOAD_MODULES = ("nvidia_uvm", "nvidia_drm", "nvidia_modeset", "nvidia")
 
 # Linux driver versions are "535.261.03" or "570.26" (three-digit branch first).
 _DRIVER_VERSION = re.compile(r"^[1-9][0-9]{2}\.[0-9]+(?:\.[0-9]+)?$")
@@ -191,52 +203,137 @@ def dkms_source_versions(usr_src="/usr/src"):
     return sorted(versions, key=_key, reverse=True)
 
 
-def gpu_processes(proc_root="/proc"):
-    """Processes with a ``/dev/nvidia*`` device open: ``[{"pid", "name", "daemon"}]``.
+def _process_name(proc_dir):
+    """The program's name: the executable's file name (``/proc/<pid>/exe``), else the first
+    word of the command line, else ``comm`` (cut to 15 characters by the kernel); None."""
+    try:
+        exe = os.readlink(os.path.join(proc_dir, "exe"))
+        if exe.endswith(" (deleted)"):  # the binary was replaced by an upgrade
+            exe = exe[:-len(" (deleted)")]
+        if exe:
+            return os.path.basename(exe)
+    except OSError:
+        pass
+    try:
+        with open(os.path.join(proc_dir, "cmdline"), "rb") as handle:
+            argv0 = handle.read().split(b"\0")[0].decode("utf-8", "replace")
+        if argv0:
+            return os.path.basename(argv0.split()[0])
+    except (IOError, OSError, IndexError):
+        pass
+    try:
+        with open(os.path.join(proc_dir, "comm")) as handle:
+            return handle.read().strip() or None
+    except (IOError, OSError):
+        return None
 
-    ``daemon`` is true for the driver's own daemons (nvidia-persistenced), which do not count
-    as users of the GPU. Processes whose file descriptors cannot be read are skipped."""
+
+def daemon_service(name):
+    """The service of a driver daemon named ``name`` (a full name, or ``comm``'s 15-character
+    cut of one), else None."""
+    if not name:
+        return None
+    for daemon, service in DRIVER_DAEMONS.items():
+        if name == daemon or (len(name) == COMM_LENGTH and daemon.startswith(name)):
+            return service
+    return None
+
+
+def gpu_processes(proc_root="/proc"):
+    """Processes with a ``/dev/nvidia*`` device open:
+    ``[{"pid", "name", "daemon", "service", "unreadable"}]``.
+
+    ``daemon`` is true for the driver's own daemons (:data:`DRIVER_DAEMONS`, recognised by
+    their executable, not by the truncated ``comm``), which do not count as users of the GPU;
+    ``service`` is the systemd service to stop for a reload. A process whose open files cannot
+    be read (permission denied) is listed with ``unreadable`` true: it may hold the GPU, so it
+    counts as a user. Processes that exit during the walk are skipped."""
     found = []
     try:
         pids = sorted((int(name) for name in os.listdir(proc_root) if name.isdigit()))
     except OSError:
         return found
     for pid in pids:
-        fd_dir = os.path.join(proc_root, str(pid), "fd")
+        proc_dir = os.path.join(proc_root, str(pid))
+        fd_dir = os.path.join(proc_dir, "fd")
+        unreadable = False
+        uses_gpu = False
         try:
             fds = os.listdir(fd_dir)
-        except OSError:
-            continue
-        uses_gpu = False
+        except OSError as err:
+            if err.errno not in (errno.EACCES, errno.EPERM):
+                continue  # gone, or a kernel thread without files
+            unreadable, fds = True, []
         for fd in fds:
             try:
                 target = os.readlink(os.path.join(fd_dir, fd))
-            except OSError:
+            except OSError as err:
+                if err.errno in (errno.EACCES, errno.EPERM):
+                    unreadable = True
                 continue
             if target.startswith("/dev/nvidia"):
                 uses_gpu = True
                 break
-        if not uses_gpu:
+        if not (uses_gpu or unreadable):
+            continue
+        name = _process_name(proc_dir)
+        service = daemon_service(name)
+        found.append({"pid": pid, "name": name, "daemon": uses_gpu and service is not None,
+                      "service": service if uses_gpu else None,
+                      "unreadable": unreadable and not uses_gpu})
+    return found
+
+
+def _read_int(path):
+    try:
+        with open(path) as handle:
+            return int(handle.read().strip())
+    except (IOError, OSError, ValueError):
+        return None
+
+
+def module_blockers(sysfs_root="/sys"):
+    """Why ``rmmod`` of the nvidia modules (:data:`RELOAD_MODULES`) would fail, as sentences.
+
+    From ``<sysfs_root>/module/<m>/holders`` (modules that depend on ``<m>``) and ``refcnt``
+    (holders plus open users): a module outside the reload set that holds one of them
+    (nvidia_peermem, nvidia_fs, gdrdrv, ...) must go first; nvidia_drm with more references
+    than holders is in use by the framebuffer console or a display server through /dev/dri,
+    which :func:`gpu_processes` does not see. (The other modules' users open /dev/nvidia*
+    and are counted there, daemons included, so their refcnt is not judged here.) Empty when
+    none is loaded or nothing holds them."""
+    blockers = []
+    for module in RELOAD_MODULES:
+        base = os.path.join(sysfs_root, "module", module)
+        if not os.path.isdir(base):
             continue
         try:
-            with open(os.path.join(proc_root, str(pid), "comm")) as handle:
-                name = handle.read().strip()
-        except (IOError, OSError):
-            name = None
-        found.append({"pid": pid, "name": name, "daemon": name in DRIVER_DAEMONS})
-    return found
+            holders = sorted(os.listdir(os.path.join(base, "holders")))
+        except OSError:
+            holders = []
+        outside = [holder for holder in holders if holder not in RELOAD_MODULES]
+        if outside:
+            blockers.append("module %s is used by %s, which the reload does not unload (rmmod "
+                            "it first)" % (module, ", ".join(outside)))
+        refcnt = _read_int(os.path.join(base, "refcnt"))
+        if module == "nvidia_drm" and refcnt is not None and refcnt > len(holders):
+            blockers.append("module nvidia_drm has %d user(s) besides the modules that depend "
+                            "on it (a framebuffer console or display server)"
+                            % (refcnt - len(holders)))
+    return blockers
 
 
 def decide(installed, loaded, nvml_state=None, nvml_driver_version=None, container=False,
            gpu_count=None, processes=(), nouveau_loaded=False, loaded_flavor=None,
-           wanted_flavor=None):
+           wanted_flavor=None, blockers=()):
     """Compare the installed driver with the running one; see the module docstring for states.
 
     ``installed`` and ``loaded`` are versions (package versions are reduced to the upstream
     version); ``nvml_state``/``nvml_driver_version`` come from NVML when it was asked (None
     otherwise); ``gpu_count`` is the number of NVIDIA GPUs on the PCI bus (None: unknown);
     ``processes`` as from :func:`gpu_processes`; ``loaded_flavor``/``wanted_flavor`` are
-    ``open`` or ``proprietary`` (None: unknown / any).
+    ``open`` or ``proprietary`` (None: unknown / any); ``blockers`` as from
+    :func:`module_blockers` (any makes a reload impossible).
 
     Returns ``{"state", "reason", "installed_version", "loaded_version", "busy_pids"}``."""
     installed_version = upstream_version(installed) if installed else None
@@ -286,9 +383,15 @@ def decide(installed, loaded, nvml_state=None, nvml_driver_version=None, contain
     if not differences:
         return answer(STATE_OK, "%s nvidia module is the installed %s" % (where, installed_version))
     reason = "; ".join(differences)
+    unreadable = [p["pid"] for p in processes if p.get("unreadable")]
     if busy:
-        return answer(STATE_REBOOT, "%s; processes %s use the GPU, so the modules cannot be "
-                      "reloaded" % (reason, ", ".join(str(pid) for pid in busy)))
+        return answer(STATE_REBOOT, "%s; processes %s %s, so the modules cannot be "
+                      "reloaded" % (reason, ", ".join(str(pid) for pid in busy),
+                                    "use the GPU or have open files that could not be read"
+                                    if unreadable else "use the GPU"))
+    if blockers:
+        return answer(STATE_REBOOT, "%s; %s, so the modules cannot be reloaded"
+                      % (reason, "; ".join(blockers)))
     return answer(STATE_RELOAD, "%s; no process uses the GPU, so reloading the modules (or a "
                   "reboot) brings up %s" % (reason, installed_version))
 

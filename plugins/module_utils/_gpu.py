@@ -71,7 +71,30 @@ def require_gpu_failure(info):
         return ("No usable GPU: NVML works (driver %s) but reports no GPU. Check that the GPUs "
                 "are visible to this host or container (NVIDIA_VISIBLE_DEVICES, --gpus, "
                 "CUDA device cgroups).%s" % (nvml["driver_version"], bus))
+    lost = [g for g in info["gpus"] if g.get("usable") is False]
+    if len(lost) == len(info["gpus"]):
+        return ("No usable GPU: NVML counts %d GPU%s but cannot open any (%s).%s"
+                % (len(lost), "" if len(lost) == 1 else "s",
+                   "; ".join("GPU %s: %s" % (g["index"], g.get("error")) for g in lost), bus))
     return None
+
+
+def cuda_devices(devices):
+    """What a CUDA process can be given, one per process: ``CUDA_VISIBLE_DEVICES`` values
+    (UUIDs) in NVML's order. A usable GPU in MIG mode gives its MIG instances' ``MIG-`` UUIDs
+    (a CUDA process sees one MIG instance: NVIDIA MIG user guide, "CUDA device enumeration"),
+    a MIG-mode GPU without instances gives none; any other usable GPU its ``GPU-`` UUID. UUIDs,
+    not indexes: CUDA numbers devices fastest first unless CUDA_DEVICE_ORDER=PCI_BUS_ID, NVML by
+    PCI bus id, so the same index can be two different GPUs."""
+    found = []
+    for gpu in devices:
+        if gpu.get("usable") is False:
+            continue
+        if gpu.get("mig_mode"):
+            found.extend(m["uuid"] for m in gpu.get("mig_devices") or [] if m.get("uuid"))
+        elif gpu.get("uuid"):
+            found.append(gpu["uuid"])
+    return found
 
 
 def gpu_facts(sysfs_root="/sys", proc_root="/proc"):
@@ -90,13 +113,15 @@ def gpu_facts(sysfs_root="/sys", proc_root="/proc"):
         described = [d for d in info["pci_devices"] if d["compute_capability"]]
         source = "pci" if described else "none"
     capabilities = _compat.sort_capabilities(
-        d["compute_capability"] for d in described if d["compute_capability"])
+        d["compute_capability"] for d in described if d.get("compute_capability"))
     models = sorted(set(d["name"] for d in (devices or info["pci_devices"]) if d["name"]))
     architectures = sorted(set(d["architecture"] for d in (devices or info["pci_devices"])
                                if d["architecture"]))
     facts = dict(info["nvml"])
     facts.update({
         "count": len(devices),
+        "usable_count": len([d for d in devices if d.get("usable") is not False]),
+        "cuda_devices": cuda_devices(devices),
         "models": models,
         "architectures": architectures,
         "compute_capabilities": capabilities,

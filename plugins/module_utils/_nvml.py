@@ -65,6 +65,7 @@ STATES = (STATE_OK, STATE_LIBRARY_NOT_FOUND, STATE_DRIVER_NOT_LOADED, STATE_MISM
 # NVML return codes (nvml.h) this file acts on.
 NVML_ERROR_NOT_SUPPORTED = 3
 NVML_ERROR_NO_PERMISSION = 4
+NVML_ERROR_NOT_FOUND = 6
 NVML_ERROR_DRIVER_NOT_LOADED = 9
 NVML_ERROR_LIBRARY_NOT_FOUND = 12
 NVML_ERROR_FUNCTION_NOT_FOUND = 13
@@ -79,10 +80,14 @@ INIT_ERROR_STATES = {
 }
 
 # Keys of one GPU, in the order the modules document them; a value NVML cannot give is None.
+# ``usable`` is false when NVML gives no handle for the GPU (lost, no permission; ``error``
+# says why); ``mig_devices`` lists the MIG instances of a GPU in MIG mode.
 GPU_FIELDS = ("index", "name", "uuid", "pci_bus_id", "pci_device_id", "compute_capability",
               "memory_total_mib", "memory_used_mib", "temperature_c", "power_draw_w",
               "utilization_gpu_pct", "persistence_mode", "mig_mode", "mig_mode_pending",
-              "ecc_errors_uncorrected")
+              "ecc_errors_uncorrected", "usable", "error", "mig_devices")
+# Keys of one MIG instance.
+MIG_FIELDS = ("index", "uuid", "name", "memory_total_mib")
 
 MIB = 1024 * 1024
 NVML_LIBRARY = "libnvidia-ml.so.1"
@@ -204,13 +209,41 @@ class _Reader(object):
         info = self.call(what, pynvml.nvmlDeviceGetMemoryInfo, handle)
         return (info.total, info.used) if info is not None else (None, None)
 
+    def mig_devices(self, label, handle):
+        """The MIG instances of a GPU in MIG mode: every slot up to the maximum, empty slots
+        (NVML_ERROR_NOT_FOUND) left out (NVML API reference, nvmlDeviceGetMigDeviceHandleByIndex)."""
+        found = []
+        count = self.call(label + " MIG device count", pynvml.nvmlDeviceGetMaxMigDeviceCount,
+                          handle)
+        for slot in range(count or 0):
+            try:
+                mig = pynvml.nvmlDeviceGetMigDeviceHandleByIndex(handle, slot)
+            except pynvml.NVMLError as err:
+                if getattr(err, "value", None) != NVML_ERROR_NOT_FOUND:
+                    self.warnings.append("%s MIG device %d: %s" % (label, slot, _describe(err)))
+                continue
+            what = "%s MIG device %d" % (label, slot)
+            entry = dict.fromkeys(MIG_FIELDS)
+            entry["index"] = slot
+            entry["uuid"] = _text(self.call(what + " uuid", pynvml.nvmlDeviceGetUUID, mig))
+            entry["name"] = _text(self.call(what + " name", pynvml.nvmlDeviceGetName, mig))
+            total = self.memory(what + " memory", mig)[0]
+            entry["memory_total_mib"] = total // MIB if total is not None else None
+            found.append(entry)
+        return found
+
     def device(self, index):
         gpu = dict.fromkeys(GPU_FIELDS)
         gpu["index"] = index
+        gpu["mig_devices"] = []
         label = "GPU %d" % index
-        handle = self.call(label, pynvml.nvmlDeviceGetHandleByIndex, index)
-        if handle is None:
+        try:
+            handle = pynvml.nvmlDeviceGetHandleByIndex(index)
+        except pynvml.NVMLError as err:  # a lost GPU, no permission: NVML counts it, no use
+            gpu["usable"], gpu["error"] = False, _describe(err)
+            self.warnings.append("%s: %s" % (label, gpu["error"]))
             return gpu
+        gpu["usable"] = True
         gpu["name"] = _text(self.call(label + " name", pynvml.nvmlDeviceGetName, handle))
         gpu["uuid"] = _text(self.call(label + " uuid", pynvml.nvmlDeviceGetUUID, handle))
         pci = self.call(label + " PCI info", pynvml.nvmlDeviceGetPciInfo, handle)
@@ -241,6 +274,8 @@ class _Reader(object):
         if mig is not None:
             gpu["mig_mode"] = mig[0] == pynvml.NVML_DEVICE_MIG_ENABLE
             gpu["mig_mode_pending"] = mig[1] == pynvml.NVML_DEVICE_MIG_ENABLE
+        if gpu["mig_mode"]:
+            gpu["mig_devices"] = self.mig_devices(label, handle)
         gpu["ecc_errors_uncorrected"] = self.call(
             label + " ECC errors", pynvml.nvmlDeviceGetTotalEccErrors, handle,
             pynvml.NVML_MEMORY_ERROR_TYPE_UNCORRECTED, pynvml.NVML_VOLATILE_ECC)

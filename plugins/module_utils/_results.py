@@ -26,6 +26,18 @@ def canonical_json(data):
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
+def text_diff(path, text):
+    """Ansible's diff (``module.exit_json(diff=...)``) between the file at ``path`` as it is now
+    (empty when missing or unreadable) and ``text``: what --diff prints for the write."""
+    try:
+        with open(path, "rb") as handle:
+            before = handle.read().decode("utf-8", "replace")
+    except (IOError, OSError):
+        before = ""
+    after = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    return dict(before=before, after=after, before_header=path, after_header=path)
+
+
 def write_if_changed(path, text, mode=0o644, check_mode=False):
     """Write ``text`` (UTF-8, whatever the host's locale) to ``path`` unless it already holds
     exactly that, replacing the file atomically. Return True if it changed (or would change, in

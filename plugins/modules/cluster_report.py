@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: cluster_report
 short_description: Write the cluster acceptance report as Markdown, HTML and JSON
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Renders one row per host and GPU (the acceptance trainer's JSON reports, plus rows for
     hosts that could not run) into C(report.md), C(report.html) and C(report.json) in

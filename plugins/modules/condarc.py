@@ -11,16 +11,17 @@ DOCUMENTATION = r"""
 ---
 module: condarc
 short_description: Write the system .condarc of a conda installation
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Writes C(<prefix>/.condarc) (root-owned, mode 0644) with the channels, channel mirrors and
-    channel alias given; rewritten only when its content changes.
+    channel alias given; rewritten only when its content changes. With C(--diff) (also under
+    C(--check)) the file's old and new content are shown.
   - Refuses the C(defaults) channel unless O(allow_defaults) is true.
 author:
   - gpulab maintainers (@gpulab)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-  - gpulab.pytorch_stack.attributes
+  - gpulab.pytorch_stack.attributes.DIFF
 options:
   prefix:
     description: The conda installation (root prefix).
@@ -79,7 +80,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._conda import CondaError, condarc_text
-from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._results import write_if_changed
+from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._results import text_diff, write_if_changed
 
 
 def main():
@@ -104,7 +105,10 @@ def main():
     path = os.path.join(p["prefix"], ".condarc")
     if not os.path.isdir(p["prefix"]) and not module.check_mode:
         module.fail_json(msg="%s does not exist: install Miniforge there first" % p["prefix"])
+    diff = text_diff(path, text) if module._diff else None
     changed = write_if_changed(path, text, check_mode=module.check_mode)
+    if changed and diff is not None:
+        module.exit_json(changed=changed, path=path, content=text, diff=diff)
     module.exit_json(changed=changed, path=path, content=text)
 
 

@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: cuda_toolkit_check
 short_description: Ask a CUDA toolkit its version and compile a kernel for given GPU architectures
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Runs C(<cuda_home>/bin/nvcc --version), then compiles a small CUDA kernel with SASS for each
     architecture in O(archs) in a temporary directory, and reads the architectures the object
@@ -111,8 +111,12 @@ def main():
     params = module.params
     if not params["archs"]:
         module.fail_json(msg="archs is empty: give at least one nvcc target like sm_90")
+
+    def run(argv, env_update):
+        return module.run_command(argv, environ_update=env_update)
+
     try:
-        result = check_toolkit(params["cuda_home"], params["archs"], params["host_compiler"])
+        result = check_toolkit(params["cuda_home"], params["archs"], params["host_compiler"], run=run)
     except ToolkitError as exc:
         module.fail_json(msg="CUDA toolkit at %s: %s" % (params["cuda_home"], exc))
     module.exit_json(changed=False, **result)

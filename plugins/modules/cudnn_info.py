@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: cudnn_info
 short_description: Read the installed cuDNN version from its header and from the library
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Reads C(CUDNN_MAJOR), C(CUDNN_MINOR) and C(CUDNN_PATCHLEVEL) from C(cudnn_version.h).
   - Loads the library by its soname through the dynamic linker (no path, no

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: gpu_facts
 short_description: Set the C(gpu) fact from NVML and the PCI bus
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Sets C(ansible_facts.gpu) and nothing else. It holds the NVML state and driver versions, every
     GPU NVML reports, the NVIDIA GPUs on the PCI bus, and what PyTorch builds need (compute
@@ -53,6 +53,9 @@ notes:
     jobs polled with C(async_status). On small machines that is slower than running them one
     after the other; set C(ansible_facts_parallel=false) (or C(parallel=false) on the
     C(ansible.builtin.gather_facts) task). The collection's C(benchmarks/RESULTS.md) has figures.
+  - In parallel mode ansible-core also gives C(setup) an async time limit of 0, which its async
+    wrapper treats as 5 seconds; on a slow or loaded host C(setup) is killed (C(Timeout exceeded))
+    and its facts are missing. Another reason to set C(ansible_facts_parallel=false).
 seealso:
   - module: gpulab.pytorch_stack.gpu_info
 """
@@ -114,6 +117,19 @@ ansible_facts:
             C(pci_devices | length).
           type: int
           sample: 8
+        usable_count:
+          description: The GPUs of C(count) that NVML can open (a lost GPU is counted, not usable).
+          type: int
+          sample: 8
+        cuda_devices:
+          description:
+            - What a CUDA process can be given in C(CUDA_VISIBLE_DEVICES), one per process -
+              the C(MIG-) UUIDs of the MIG instances of GPUs in MIG mode, the C(GPU-) UUID of
+              every other usable GPU, in NVML's (PCI) order. UUIDs, because CUDA numbers
+              devices in another order than NVML unless C(CUDA_DEVICE_ORDER=PCI_BUS_ID).
+          type: list
+          elements: str
+          sample: [GPU-7c6bbab1-8c8a-8a2c-3a6b-4f3b4c1d2e3f]
         driver_version:
           description: Driver version from NVML.
           type: str

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: gpu_info
 short_description: Report the NVIDIA driver state and every GPU through NVML
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Reads the NVIDIA driver and GPUs through NVML (C(libnvidia-ml.so.1)) with NVIDIA's Python
     binding nvidia-ml-py, and the NVIDIA GPUs on the PCI bus from sysfs.
@@ -193,6 +193,22 @@ gpus:
     ecc_errors_uncorrected:
       description: Uncorrected ECC errors since the driver was loaded; V(null) without ECC.
       type: int
+    usable:
+      description:
+        - Whether NVML could open the GPU. V(false) for a GPU NVML counts but gives no handle
+          for (lost, no permission); its other fields are then V(null) and C(error) says why.
+      type: bool
+    error:
+      description: Why the GPU is not usable (NVML's error); V(null) when it is.
+      type: str
+      sample: GPU is lost (NVML error 15)
+    mig_devices:
+      description:
+        - The MIG instances of a GPU in MIG mode (C(index), C(uuid) such as C(MIG-...),
+          C(name), C(memory_total_mib)); empty otherwise. A CUDA process sees one MIG
+          instance, chosen with C(CUDA_VISIBLE_DEVICES=<its uuid>).
+      type: list
+      elements: dict
 pci_devices:
   description:
     - NVIDIA display-class devices on the PCI bus, read from sysfs whether or not a driver works.

@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: layer_state
 short_description: Record what a layer left on the host, or tell whether the host still matches
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - With O(state=record), at the end of a layer's full run once its verify steps passed, writes
     C(<dir>/<name>.json) with a fingerprint of O(inputs), the state of every path in

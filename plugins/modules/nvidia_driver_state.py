@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: nvidia_driver_state
 short_description: Compare the installed NVIDIA driver with the one that runs
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Reads the installed driver package's version (C(dpkg-query) or C(rpm)), the loaded
     C(nvidia) kernel module's version and flavour (C(/sys/module/nvidia/version),
@@ -89,8 +89,14 @@ options:
     type: path
     default: /sys
 notes:
-  - Processes named C(nvidia-persistenced) hold the devices but do not count as GPU users;
-    stop the daemon before unloading the modules.
+  - The driver stack's daemons (C(nvidia-persistenced), Fabric Manager's C(nv-fabricmanager),
+    DCGM's C(nv-hostengine)), recognised by their executable (the kernel cuts C(/proc/PID/comm)
+    to 15 characters), hold the devices but do not count as GPU users; stop their services
+    (the C(service) of each entry of RV(driver_state.gpu_processes)) before unloading the modules.
+  - A reload is also impossible while a module outside C(nvidia_uvm), C(nvidia_drm),
+    C(nvidia_modeset) and C(nvidia) depends on them (C(nvidia_peermem), C(nvidia_fs)) or
+    C(nvidia_drm) has users (framebuffer console, display server); see
+    RV(driver_state.module_blockers).
 seealso:
   - module: gpulab.pytorch_stack.gpu_info
 """
@@ -159,13 +165,20 @@ driver_state:
       description: Whether the nouveau module is loaded.
       type: bool
     gpu_processes:
-      description: Processes with C(/dev/nvidia*) open (C(pid), C(name), C(daemon)).
+      description:
+        - Processes with C(/dev/nvidia*) open (C(pid), C(name), C(daemon), C(service) - the
+          systemd service of a driver daemon, else null), and processes whose open files could
+          not be read (C(unreadable) true; they count as GPU users).
       type: list
       elements: dict
     busy_pids:
       description: The RV(driver_state.gpu_processes) that are not driver daemons.
       type: list
       elements: int
+    module_blockers:
+      description: Sentences saying why unloading the nvidia modules would fail (empty when it would not).
+      type: list
+      elements: str
     container:
       description: Whether the host is a container.
       type: bool
@@ -277,6 +290,7 @@ def main():
     loaded = kernel_module_info(sysfs_root=sysfs_root)
     installed = _installed(module, manager, params["package"])
     processes = ds.gpu_processes()
+    blockers = ds.module_blockers(sysfs_root)
     gpu_count = len(list_nvidia_gpus(sysfs_root))
     nouveau = os.path.isdir(os.path.join(sysfs_root, "module", "nouveau"))
     nvml = _nvml_state(sysfs_root) if params["query_nvml"] else None
@@ -287,13 +301,14 @@ def main():
             nvml_driver_version=nvml["driver_version"] if nvml else None,
             container=container, gpu_count=gpu_count, processes=processes,
             nouveau_loaded=nouveau, loaded_flavor=loaded["flavor"],
-            wanted_flavor=params["wanted_flavor"])
+            wanted_flavor=params["wanted_flavor"], blockers=blockers)
     except ds.DriverStateError as err:
         module.fail_json(msg=str(err))
     state = dict(decision, package_manager=manager, installed_package_version=installed,
                  loaded_flavor=loaded["flavor"],
                  dkms_source_versions=ds.dkms_source_versions(), nouveau_loaded=nouveau,
-                 gpu_processes=processes, container=container, gpu_count=gpu_count, nvml=nvml)
+                 gpu_processes=processes, module_blockers=blockers, container=container,
+                 gpu_count=gpu_count, nvml=nvml)
     try:
         state["gpu_limits"] = [ds.device_branch_limits(dev) for dev in params["pci_device_ids"]]
         branch = params["branch"]

@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: package_state
 short_description: Tell which distribution packages are not installed yet (read-only)
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Asks the package database once (C(dpkg-query) on the Debian family, C(rpm -q) on the RHEL
     family) which of O(names) are installed, and returns the ones that are not.

@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: preflight_facts
 short_description: Read-only host checks that run before the GPU stack is installed
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Finds NVIDIA GPUs on the PCI bus from sysfs (works before any driver is installed),
     detects whether the host is a container, reads the Secure Boot state and the free disk

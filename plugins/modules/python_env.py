@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: python_env
 short_description: Create a named conda environment or Python venv, rebuilt only when its spec changes
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Creates C(<prefix>/envs/<name>) with C(conda create) (O(manager=conda), from the Miniforge
     install at O(prefix)) or C(python -m venv) (O(manager=venv)).

@@ -11,17 +11,18 @@ DOCUMENTATION = r"""
 ---
 module: run_result
 short_description: Record what a gpulab role did on the host, as JSON
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Writes the result of one layer of the stack (what it installed, verified, skipped and why)
     to C(<dir>/<name>.json) on the host, so reports and later runs can read it.
   - The file is rewritten only when its content changes, so a re-run that changed nothing
-    reports C(changed=false).
+    reports C(changed=false). With C(--diff) (also under C(--check)) the file's old and new
+    content are shown.
 author:
   - gpulab maintainers (@gpulab)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-  - gpulab.pytorch_stack.attributes
+  - gpulab.pytorch_stack.attributes.DIFF
 options:
   name:
     description:
@@ -60,6 +61,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._results import (
     canonical_json,
+    text_diff,
     valid_name,
     write_if_changed,
 )
@@ -85,9 +87,12 @@ def main():
         if not module.check_mode:
             os.makedirs(directory, 0o755)
     path = os.path.join(directory, name + ".json")
+    text = canonical_json(module.params["result"])
+    diff = text_diff(path, text) if module._diff else None
     if os.path.isdir(directory):
-        changed = write_if_changed(path, canonical_json(module.params["result"]),
-                                   check_mode=module.check_mode) or changed
+        changed = write_if_changed(path, text, check_mode=module.check_mode) or changed
+    if changed and diff is not None:
+        module.exit_json(changed=changed, path=path, diff=diff)
     module.exit_json(changed=changed, path=path)
 
 

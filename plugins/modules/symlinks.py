@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: symlinks
 short_description: Keep a set of symbolic links under one directory, in one call
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Makes each C(<root>/<name>) a symbolic link to its target, creating missing links and
     replacing wrong links and plain files; links that are already right are left alone.

@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: wheelhouse_fetch
 short_description: Download wheels once into a cache on the controller, with a sha256 manifest
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Runs on the controller (C(delegate_to=localhost), C(run_once=true)). Downloads O(requirements)
     and all their dependencies as wheels for the target's Python, glibc and machine with
@@ -67,6 +67,13 @@ options:
   src:
     description: A directory of wheels supplied by the administrator; no download.
     type: path
+  retries:
+    description:
+      - How many times a failed C(pip download) is tried again, waiting 2, 4, 8, ... seconds
+        (at most 30) in between; wheels already downloaded are kept between tries. The final
+        error names the index.
+    type: int
+    default: 3
 attributes:
   check_mode:
     support: none
@@ -122,6 +129,7 @@ import sys
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._results import write_if_changed
+from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._retry import with_retries
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._wheelhouse import (
     WheelhouseError,
     build_manifest,
@@ -146,6 +154,7 @@ def main():
             extra_args=dict(type="list", elements="str", default=[]),
             python=dict(type="path"),
             src=dict(type="path"),
+            retries=dict(type="int", default=3),
         ),
         required_one_of=[("requirements", "src")],
         supports_check_mode=False,
@@ -161,12 +170,22 @@ def main():
                                  p["index_url"], p["python_version"], p["glibc"], p["arch"],
                                  p["extra_args"])
 
+            if p["retries"] < 0:
+                module.fail_json(msg="retries must be 0 or more, got %d" % p["retries"])
+            index = p["index_url"] or "the index in pip's own configuration (PyPI unless set)"
+
             def download(dest):
                 cmd = [dest if arg == "DEST" else arg for arg in argv]
-                rc, out, err = module.run_command(cmd)
-                if rc != 0:
-                    module.fail_json(msg="pip download failed (rc=%d): %s" % (rc, err.strip()[-2000:]),
-                                     cmd=cmd, stdout=out, stderr=err)
+
+                def attempt():
+                    rc, out, err = module.run_command(cmd)
+                    return rc == 0, (rc, out, err)
+                ok, (rc, out, err), tries = with_retries(attempt, p["retries"])
+                if not ok:
+                    module.fail_json(msg="pip download from %s failed %d time(s), the last with rc=%d: %s"
+                                     % (index, tries, rc, err.strip()[-2000:]),
+                                     cmd=cmd, stdout=out, stderr=err, index_url=p["index_url"],
+                                     tries=tries)
 
             if not os.path.isdir(p["cache_dir"]):
                 os.makedirs(p["cache_dir"], 0o755)

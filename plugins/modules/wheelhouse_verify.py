@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: wheelhouse_verify
 short_description: Verify a copied wheelhouse against its manifest and prepare it for pip
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Checks that every wheel the manifest lists is in O(path) with the recorded size and sha256,
     and fails naming each wheel that is missing or differs.

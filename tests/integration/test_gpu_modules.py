@@ -47,6 +47,11 @@ GATHER_PLAYBOOK = """
   hosts: localhost
   connection: local
   gather_facts: true
+  # As gpu_facts' notes advise: in the default parallel mode ansible-core runs setup as an async
+  # job with a 0 time limit, which its async_wrapper kills after its first 5 s poll ("Timeout
+  # exceeded"); setup took longer than that on this loaded 2-core machine under ansible-core 2.21.
+  vars:
+    ansible_facts_parallel: false
   module_defaults:
     gpulab.pytorch_stack.gpu_facts:
       sysfs_root: "{{ sysfs }}"
@@ -71,6 +76,8 @@ SCENARIOS = {
     "a100_x4": ("a100_x4", None, "550.163.01"),
     "b200_x1": ("b200_x1", None, "580.95.05"),
     "mixed": ("mixed", None, "580.95.05"),
+    "a100_mig": ("a100_mig", None, "580.95.05"),
+    "lost_gpu": ("lost_gpu", None, "580.95.05"),
     "no_library": (None, H100, None),
     "no_binding": ("a100_x8", None, None),
 }
@@ -87,6 +94,8 @@ EXPECTED_OK = {
 }
 
 STATES = {
+    "a100_mig": "ok",
+    "lost_gpu": "ok",
     "driver_not_loaded": "driver_not_loaded",
     "driver_library_mismatch": "driver_library_mismatch",
     "no_permission": "no_permission",
@@ -201,6 +210,34 @@ def test_ok_profiles(runs, scenario):
     assert "warnings" not in results["facts"]
     assert gpu["message"].startswith("NVML %s, driver %s (CUDA %s), %d GPU" % (
         gpu["nvml_version"], gpu["driver_version"], gpu["cuda_driver_version"], count))
+
+
+def test_every_cuda_device_a_process_can_be_given_is_listed_by_uuid(runs):
+    gpu = runs["h100_x8"]["facts"]["ansible_facts"]["gpu"]
+    assert gpu["cuda_devices"] == [d["uuid"] for d in gpu["devices"]]
+    assert len(gpu["cuda_devices"]) == 8 == gpu["usable_count"]
+
+
+def test_a_mig_gpu_gives_its_mig_instances_not_itself(runs):
+    gpu = runs["a100_mig"]["facts"]["ansible_facts"]["gpu"]
+    assert gpu["count"] == 2 == gpu["usable_count"]
+    assert gpu["cuda_devices"] == [
+        "MIG-4b7a1c2e-93d1-5d6e-9f00-1a2b3c4d5e6f", "MIG-5c8b2d3f-a4e2-6e7f-a011-2b3c4d5e6f70",
+        "MIG-6d9c3e40-b5f3-7f80-b122-3c4d5e6f7081", "GPU-8f6e7a0c-1b2d-4e3f-9a8b-7c6d5e4f3a2b"]
+    assert [m["name"] for m in gpu["devices"][0]["mig_devices"]] == [
+        "NVIDIA A100-SXM4-80GB MIG 3g.40gb", "NVIDIA A100-SXM4-80GB MIG 2g.20gb",
+        "NVIDIA A100-SXM4-80GB MIG 1g.10gb"]
+
+
+def test_a_lost_gpu_is_counted_but_not_usable(runs):
+    results = runs["lost_gpu"]
+    gpu = results["facts"]["ansible_facts"]["gpu"]
+    assert (gpu["count"], gpu["usable_count"]) == (2, 1)
+    assert gpu["cuda_devices"] == [gpu["devices"][0]["uuid"]]
+    assert gpu["devices"][1]["usable"] is False
+    assert gpu["devices"][1]["error"] == "GPU is lost (NVML error 15)"
+    assert "GPU 1: GPU is lost (NVML error 15)" in results["facts"]["warnings"]
+    assert not results["require_gpu"].get("failed")      # one GPU still works
 
 
 @pytest.mark.parametrize("scenario, driver, cuda", [

@@ -29,6 +29,9 @@
  *   persistence_mode=1
  *   mig_mode=0                    mig_mode_pending likewise
  *   ecc_errors_uncorrected=0      ecc_errors_corrected likewise (both counter types)
+ *   handle_error=15               nvmlDeviceGetHandleByIndex fails with this code (a lost GPU)
+ *   [mig_device]                  a MIG instance of the device above (needs mig_mode=1):
+ *   uuid=MIG-...                  name, memory_total_mib likewise
  *
  * A device key that is absent makes its query return NVML_ERROR_NOT_SUPPORTED (3); a value
  * written `!N` makes it return NVML error N (e.g. `temperature_c=!4` for no permission). The
@@ -51,6 +54,7 @@ enum {
     NVML_ERROR_INVALID_ARGUMENT = 2,
     NVML_ERROR_NOT_SUPPORTED = 3,
     NVML_ERROR_NO_PERMISSION = 4,
+    NVML_ERROR_NOT_FOUND = 6,
     NVML_ERROR_INSUFFICIENT_SIZE = 7,
     NVML_ERROR_DRIVER_NOT_LOADED = 9,
     NVML_ERROR_LIBRARY_NOT_FOUND = 12,
@@ -62,6 +66,7 @@ enum {
 };
 
 #define MAX_DEVICES 64
+#define MAX_MIG_PER_GPU 7   /* an A100/H100 has at most 7 MIG instances */
 #define TEXT_LEN 96
 #define DEFAULT_PROFILE "/etc/gpulab/nvml-profile"
 #define MEMORY_V2_VERSION ((2u << 24) | 40u)
@@ -88,10 +93,14 @@ static const char *const NUMBER_KEYS[F_NUMBERS] = {
     "ecc_errors_uncorrected", "ecc_errors_corrected"
 };
 
-typedef struct {
+typedef struct device_s {
     unsigned int index;
+    int handle_error;
     field_t name, uuid, pci_bus_id, compute_capability;
     field_t numbers[F_NUMBERS];
+    struct device_s *parent;            /* a MIG device's GPU; NULL for a GPU */
+    unsigned int mig_count;
+    struct device_s *migs;              /* this GPU's MIG devices, in profile order */
 } device_t;
 
 typedef struct {
@@ -99,6 +108,8 @@ typedef struct {
     field_t driver_version, cuda_driver_version, nvml_version;
     unsigned int device_count;
     device_t devices[MAX_DEVICES];
+    unsigned int mig_total;
+    device_t mig_devices[MAX_DEVICES * MAX_MIG_PER_GPU];
 } profile_t;
 
 /* Layouts as in nvml.h; nvidia-ml-py declares the same with ctypes. */
@@ -215,6 +226,23 @@ static int parse_line(const char *path, int lineno, char *line, device_t **curre
         (*current)->index = profile.device_count++;
         return 0;
     }
+    if (!strcmp(line, "[mig_device]")) {
+        device_t *gpu = *current && (*current)->parent ? (*current)->parent : *current;
+        device_t *mig;
+        if (!gpu)
+            return complain(path, lineno, "[mig_device] before any [device]", NULL);
+        if (gpu->mig_count >= MAX_MIG_PER_GPU)
+            return complain(path, lineno, "too many [mig_device] sections for one GPU", NULL);
+        mig = &profile.mig_devices[profile.mig_total++];
+        if (!gpu->mig_count)
+            gpu->migs = mig;
+        else if (gpu->migs + gpu->mig_count != mig)
+            return complain(path, lineno, "[mig_device] sections of a GPU must follow it", NULL);
+        mig->index = gpu->mig_count++;
+        mig->parent = gpu;
+        *current = mig;
+        return 0;
+    }
     eq = strchr(line, '=');
     if (!eq)
         return complain(path, lineno, "expected key=value or [device]", line);
@@ -225,6 +253,12 @@ static int parse_line(const char *path, int lineno, char *line, device_t **curre
         if (!is_number(value) || value[0] == '!')
             return complain(path, lineno, "init_error must be an NVML error code", value);
         profile.init_error = (int)strtol(value, NULL, 0);
+        return 0;
+    }
+    if (*current && !strcmp(key, "handle_error")) {
+        if (!is_number(value) || value[0] == '!' || (*current)->parent)
+            return complain(path, lineno, "handle_error must be an NVML error code of a GPU", value);
+        (*current)->handle_error = (int)strtol(value, NULL, 0);
         return 0;
     }
     if (*current) {
@@ -289,7 +323,8 @@ static int check_device(nvmlDevice_t device)
 {
     if (!init_count)
         return NVML_ERROR_UNINITIALIZED;
-    if (device < profile.devices || device >= profile.devices + profile.device_count)
+    if ((device < profile.devices || device >= profile.devices + profile.device_count) &&
+        (device < profile.mig_devices || device >= profile.mig_devices + profile.mig_total))
         return NVML_ERROR_INVALID_ARGUMENT;
     return NVML_SUCCESS;
 }
@@ -359,6 +394,7 @@ EXPORT const char *nvmlErrorString(int result)
     case NVML_ERROR_INVALID_ARGUMENT: return "Invalid Argument";
     case NVML_ERROR_NOT_SUPPORTED: return "Not Supported";
     case NVML_ERROR_NO_PERMISSION: return "Insufficient Permissions";
+    case NVML_ERROR_NOT_FOUND: return "Not Found";
     case NVML_ERROR_INSUFFICIENT_SIZE: return "Insufficient Size";
     case NVML_ERROR_DRIVER_NOT_LOADED: return "Driver Not Loaded";
     case NVML_ERROR_LIBRARY_NOT_FOUND: return "NVML Shared Library Not Found";
@@ -417,6 +453,8 @@ EXPORT int nvmlDeviceGetHandleByIndex_v2(unsigned int index, nvmlDevice_t *devic
         return NVML_ERROR_UNINITIALIZED;
     if (!device || index >= profile.device_count)
         return NVML_ERROR_INVALID_ARGUMENT;
+    if (profile.devices[index].handle_error)
+        return profile.devices[index].handle_error;
     *device = &profile.devices[index];
     return NVML_SUCCESS;
 }
@@ -618,4 +656,65 @@ EXPORT int nvmlDeviceGetTotalEccErrors(nvmlDevice_t device, int error_type, int 
     if (!count || (error_type != 0 && error_type != 1) || (counter_type != 0 && counter_type != 1))
         return NVML_ERROR_INVALID_ARGUMENT;
     return device_number(device, error_type ? F_ECC_UNCORRECTED : F_ECC_CORRECTED, count);
+}
+
+/* MIG: a GPU with mig_mode=1 has MAX_MIG_PER_GPU slots; the profile's [mig_device] sections
+ * fill the first ones, the others return NVML_ERROR_NOT_FOUND as NVML does for empty slots. */
+EXPORT int nvmlDeviceGetMaxMigDeviceCount(nvmlDevice_t device, unsigned int *count)
+{
+    unsigned long long mig;
+    int status = check_device(device);
+    if (status)
+        return status;
+    if (!count)
+        return NVML_ERROR_INVALID_ARGUMENT;
+    if (device->parent)
+        return NVML_ERROR_INVALID_ARGUMENT;
+    status = device_number(device, F_MIG, &mig);
+    if (status)
+        return status;
+    *count = mig ? MAX_MIG_PER_GPU : 0;
+    return NVML_SUCCESS;
+}
+
+EXPORT int nvmlDeviceGetMigDeviceHandleByIndex(nvmlDevice_t device, unsigned int index,
+                                               nvmlDevice_t *mig)
+{
+    unsigned long long mode;
+    int status = check_device(device);
+    if (status)
+        return status;
+    if (!mig || device->parent)
+        return NVML_ERROR_INVALID_ARGUMENT;
+    status = device_number(device, F_MIG, &mode);
+    if (status)
+        return status;
+    if (!mode || index >= MAX_MIG_PER_GPU)
+        return NVML_ERROR_INVALID_ARGUMENT;
+    if (index >= device->mig_count)
+        return NVML_ERROR_NOT_FOUND;
+    *mig = &device->migs[index];
+    return NVML_SUCCESS;
+}
+
+EXPORT int nvmlDeviceIsMigDeviceHandle(nvmlDevice_t device, unsigned int *is_mig)
+{
+    int status = check_device(device);
+    if (status)
+        return status;
+    if (!is_mig)
+        return NVML_ERROR_INVALID_ARGUMENT;
+    *is_mig = device->parent ? 1 : 0;
+    return NVML_SUCCESS;
+}
+
+EXPORT int nvmlDeviceGetDeviceHandleFromMigDeviceHandle(nvmlDevice_t mig, nvmlDevice_t *device)
+{
+    int status = check_device(mig);
+    if (status)
+        return status;
+    if (!device || !mig->parent)
+        return NVML_ERROR_INVALID_ARGUMENT;
+    *device = mig->parent;
+    return NVML_SUCCESS;
 }

@@ -146,3 +146,126 @@ def test_lenet_is_the_guides_network():
     net = load(TRAINER).LeNet()
     assert sum(p.numel() for p in net.parameters()) == 62006
     assert tuple(net(torch.zeros(2, 3, 32, 32)).shape) == (2, 10)
+
+
+# --- GPU paths, with torch.cuda patched (no GPU needed) ----------------------------------------
+
+BUSY = "CUDA error: all CUDA-capable devices are busy or unavailable"
+
+
+def fake_gpu(monkeypatch, module, capability=(8, 0)):
+    """torch.cuda reports one usable GPU of ``capability``; the calls a run makes are recorded."""
+    asked = []
+
+    def get_capability(device=None):
+        asked.append(device)
+        return capability
+
+    monkeypatch.setattr(module.torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(module.torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(module.torch.cuda, "get_device_capability", get_capability)
+    monkeypatch.setattr(module.torch.cuda, "get_device_name", lambda device=None: "Fake A100")
+    monkeypatch.setattr(module.torch.cuda, "get_arch_list", lambda: ["sm_80"])
+    monkeypatch.setattr(module.torch.cuda, "is_bf16_supported",
+                        lambda including_emulation=True: True)   # what torch says on a V100
+    return asked
+
+
+def run_in_process(module, data_dir, tmp_path, *extra):
+    report_file = tmp_path / "report.json"
+    code = module.main(["--data-dir", str(data_dir), "--data-source", "synthetic",
+                        "--report", str(report_file), "--limit-train", "128",
+                        "--limit-test", "64"] + list(extra))
+    return code, json.loads(report_file.read_text())
+
+
+def test_a_device_torch_cannot_parse_is_a_usage_error_with_a_report(data, tmp_path):
+    report_file = tmp_path / "report.json"
+    run = train(data, "--device", "cuda:x", "--report", str(report_file))
+    assert run.code == 2
+    assert "--device must be cpu, cuda or cuda:N, not 'cuda:x'" in run.report["reasons"][0]
+    assert json.loads(report_file.read_text()) == run.report
+
+
+def test_a_gpu_that_fails_when_queried_exits_6_with_a_report(data, tmp_path, monkeypatch):
+    module = load(TRAINER)
+    fake_gpu(monkeypatch, module)
+
+    def busy(device=None):
+        raise RuntimeError(BUSY)
+
+    monkeypatch.setattr(module.torch.cuda, "get_device_capability", busy)
+    code, report = run_in_process(module, data, tmp_path, "--device", "cuda:1")
+    assert code == module.EXIT_DEVICE == 6
+    assert code != module.EXIT_FAILED
+    assert report["passed"] is False
+    assert report["reasons"] == ["the GPU failed while querying cuda:1: RuntimeError: " + BUSY]
+
+
+def test_a_gpu_that_fails_on_the_first_copy_exits_6_with_a_report(data, tmp_path, monkeypatch):
+    module = load(TRAINER)
+    fake_gpu(monkeypatch, module)
+    monkeypatch.setattr(module.torch.cuda, "get_device_properties",
+                        lambda device=None: collections.namedtuple("P", "uuid")("1234"))
+    real_to = torch.Tensor.to
+
+    def to(self, *args, **kwargs):
+        if any(getattr(a, "type", None) == "cuda" for a in list(args) + list(kwargs.values())):
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 MiB")
+        return real_to(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.Tensor, "to", to)
+    code, report = run_in_process(module, data, tmp_path, "--device", "cuda:0")
+    assert code == 6
+    assert report["gpu_name"] == "Fake A100" and report["gpu_uuid"] == "GPU-1234"
+    assert report["reasons"][0].startswith(
+        "the GPU failed while copying the data to cuda:0: OutOfMemoryError: CUDA out of memory")
+
+
+@pytest.mark.parametrize("capability, dtype", [((7, 0), torch.float16), ((7, 5), torch.float16),
+                                               ((8, 0), torch.bfloat16), ((9, 0), torch.bfloat16)])
+def test_amp_uses_native_bf16_only_from_capability_8_0_of_the_training_device(
+        monkeypatch, capability, dtype):
+    module = load(TRAINER)
+    asked = fake_gpu(monkeypatch, module, capability)
+    assert module.amp_dtype(torch.device("cuda", 1)) == dtype
+    assert asked == [torch.device("cuda", 1)]     # the training device, not device 0
+    assert module.amp_dtype(torch.device("cpu")) == torch.bfloat16
+
+
+def _cpu_trainer(module, *flags):
+    args = module.parse_args(["--data-dir", ".", "--batch-size", "64",
+                              "--eval-batch-size", "50"] + list(flags))
+    return module.Trainer(args, torch.device("cpu"))
+
+
+def test_warm_up_covers_the_eval_shapes_and_keeps_the_weights(monkeypatch):
+    module = load(TRAINER)
+    trainer = _cpu_trainer(module)
+    before = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    shapes = []
+    real_forward = module.LeNet.forward
+
+    def forward(self, x):
+        shapes.append((self.training, x.shape[0]))
+        return real_forward(self, x)
+
+    monkeypatch.setattr(module.LeNet, "forward", forward)
+    images = torch.randint(0, 255, (150, 3, 32, 32), dtype=torch.uint8)
+    labels = torch.randint(0, 10, (150,))
+    trainer.warm_up(images, labels, images[:120])
+    # training shapes 64, 64 and the last batch 22; eval shapes 50 and the last batch 20
+    assert shapes == [(True, 64), (True, 64), (True, 22), (False, 50), (False, 20)]
+    assert trainer.model.training
+    assert all(torch.equal(before[k], v) for k, v in trainer.model.state_dict().items())
+
+
+def test_compile_warms_up_even_with_zero_warmup_steps(monkeypatch):
+    module = load(TRAINER)
+    trainer = _cpu_trainer(module, "--compile", "--warmup-steps", "0")
+    rows = []
+    monkeypatch.setattr(trainer, "step", lambda optimizer, images, labels: rows.append(
+        images.shape[0]))
+    images = torch.zeros((128, 3, 32, 32), dtype=torch.uint8)
+    trainer.warm_up(images, torch.zeros(128, dtype=torch.int64))
+    assert rows == [64]

@@ -54,6 +54,12 @@ def test_the_per_device_report_file_is_the_same_run(host, last):
     assert "trained on the CPU (--allow-cpu)" in report["note"]
 
 
+def test_the_trainer_ran_inside_the_environments_activation(host, last):
+    # pytorch2_visible_devices: "0" (molecule.yml) reaches the trainer only through the
+    # environment's activation script; the report records what the trainer saw.
+    assert last["reports"][0]["cuda_visible_devices"] == "0"
+
+
 def test_training_ran_as_the_unprivileged_account(host):
     report = _report_file(host)
     assert report.user == "gpulab-acceptance"

@@ -26,8 +26,10 @@ Timing (wall-clock seconds, synchronised with the device):
                      which a busy machine stretches less than the wall-clock time
   eval_seconds       the pass over the test images
 
-Exit codes: 0 passed; 1 trained but a threshold was missed; 2 bad arguments; 3 no usable
-device (no GPU and no --allow-cpu); 4 dataset missing or unreadable; 5 training failed.
+Exit codes: 0 passed; 1 trained but a threshold was missed; 2 bad arguments (a --device torch
+cannot parse included); 3 no usable device (no GPU and no --allow-cpu); 4 dataset missing or
+unreadable; 5 training failed; 6 the GPU failed before training (querying it, or the first copy
+to it: a busy exclusive-process GPU, out of memory, a lost GPU).
 Every outcome after argument parsing writes the JSON report (to --report and as the last
 stdout line); every progress line names the device kind, "CPU" when it trained on the CPU.
 """
@@ -49,6 +51,7 @@ import torch.nn.functional as F
 
 SCHEMA = "gpulab.acceptance/1"
 EXIT_PASSED, EXIT_FAILED, EXIT_USAGE, EXIT_NO_DEVICE, EXIT_DATA, EXIT_TRAINING = range(6)
+EXIT_DEVICE = 6
 TRAIN_FILES = ["data_batch_%d" % i for i in range(1, 6)]
 TEST_FILES = ["test_batch"]
 
@@ -209,9 +212,19 @@ def cudnn_version():
     return "%d.%d.%d" % (version // 1000, version % 1000 // 100, version % 100)
 
 
+def device_failure(what, exc):
+    """Failure(EXIT_DEVICE) for a CUDA error before training, first line of the message."""
+    text = (str(exc).strip().splitlines() or [""])[0][:300]
+    return Failure(EXIT_DEVICE, "the GPU failed while %s: %s: %s" % (what, type(exc).__name__, text))
+
+
 def pick_device(requested, allow_cpu):
     """(torch.device, note or None). Raises Failure(EXIT_NO_DEVICE) with the reason."""
-    device = torch.device(requested)
+    try:
+        device = torch.device(requested)
+    except (RuntimeError, ValueError) as exc:
+        raise Failure(EXIT_USAGE, "--device must be cpu, cuda or cuda:N, not %r (%s)"
+                      % (requested, str(exc).strip()))
     if device.type == "cpu":
         return device, None
     if device.type != "cuda":
@@ -240,10 +253,23 @@ def describe(device):
     if device.type == "cuda":
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            major, minor = torch.cuda.get_device_capability(device)
-            info.update(gpu_index=device.index, gpu_name=torch.cuda.get_device_name(device),
-                        compute_capability="%d.%d" % (major, minor),
-                        torch_cuda_arch_list=torch.cuda.get_arch_list())
+            try:
+                major, minor = torch.cuda.get_device_capability(device)
+                info.update(gpu_index=device.index, gpu_name=torch.cuda.get_device_name(device),
+                            compute_capability="%d.%d" % (major, minor),
+                            torch_cuda_arch_list=torch.cuda.get_arch_list())
+                props = torch.cuda.get_device_properties(device)
+            except Exception as exc:  # CUDA init: busy, lost or inaccessible GPU
+                raise device_failure("querying %s" % device, exc)
+            # Which physical GPU (or MIG instance) this is: CUDA's index order is not NVML's.
+            uuid, visible = getattr(props, "uuid", None), os.environ.get("CUDA_VISIBLE_DEVICES")
+            kind = "MIG" if (visible or "").strip().startswith("MIG-") else "GPU"
+            bus_id = None
+            if hasattr(props, "pci_bus_id"):
+                bus_id = "%04x:%02x:%02x.0" % (props.pci_domain_id, props.pci_bus_id,
+                                               props.pci_device_id)
+            info.update(gpu_uuid=("%s-%s" % (kind, uuid)) if uuid is not None else None,
+                        pci_bus_id=bus_id, cuda_visible_devices=visible)
         if caught:
             info["note"] = "; ".join("torch warned: %s" % str(w.message).strip() for w in caught)
     return info
@@ -319,6 +345,40 @@ def one_cycle(steps, warmup_fraction):
     return factor
 
 
+def amp_dtype(device):
+    """bf16 where the training device computes it natively (compute capability 8.0 and newer,
+    and the CPU), else fp16 with loss scaling. Not torch.cuda.is_bf16_supported(): in torch 2.x
+    it defaults to including_emulation=True and says True on V100/T4, and it asks the current
+    device, not this one."""
+    if device.type == "cuda" and torch.cuda.get_device_capability(device) < (8, 0):
+        return torch.float16
+    return torch.bfloat16
+
+
+# --- torch 2.0 and later ----------------------------------------------------------------------
+# The trainer runs on every torch the pytorch2 role installs (2.0.0 ...). Two things it uses
+# arrived later: torch.amp.GradScaler (torch 2.3; torch.cuda.amp.GradScaler before it) and
+# fused AdamW for CPU parameters (torch 2.4; before it fused=True needs CUDA parameters). Where
+# they are missing the older equivalent is used and the report's "optimizer" says so.
+
+def grad_scaler(enabled):
+    if hasattr(torch.amp, "GradScaler"):
+        return torch.amp.GradScaler("cuda", enabled=enabled)
+    return torch.cuda.amp.GradScaler(enabled=enabled)
+
+
+def adamw_options(device):
+    """(AdamW keyword arguments, label): fused where this torch has it for the device."""
+    probe = [torch.zeros(1, device=device, requires_grad=True)]
+    try:
+        torch.optim.AdamW(probe, fused=True)
+    except (RuntimeError, TypeError, ValueError) as exc:
+        return {}, ("default (for-each) implementation: fused AdamW is not available for %s "
+                    "parameters in torch %s (%s)"
+                    % (device.type, torch.__version__, str(exc).strip().splitlines()[0][:120]))
+    return {"fused": True}, "fused"
+
+
 class Trainer(object):
     """The model, its one-epoch schedule and the per-batch input pipeline, all on one device.
 
@@ -329,12 +389,7 @@ class Trainer(object):
 
     def __init__(self, args, device):
         self.args, self.device = args, device
-        self.amp_dtype = None
-        if args.amp:
-            if device.type == "cuda" and not torch.cuda.is_bf16_supported():
-                self.amp_dtype = torch.float16
-            else:
-                self.amp_dtype = torch.bfloat16
+        self.amp_dtype = amp_dtype(device) if args.amp else None
         fmt = args.memory_format
         if fmt == "auto":  # oneDNN is much faster on NHWC; cuDNN chooses well on its own
             fmt = "channels_last" if device.type == "cpu" else "contiguous"
@@ -343,7 +398,8 @@ class Trainer(object):
         torch.manual_seed(args.seed)
         self.model = LeNet().to(device=device, memory_format=self.layout)
         self.forward = torch.compile(self.model) if args.compile else self.model
-        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
+        self.scaler = grad_scaler(self.amp_dtype == torch.float16)
+        self.adamw_options, self.optimizer_impl = adamw_options(device)
         # Built here, not in the timed parts: torch imports torch._dynamo on the first
         # optimizer, which takes a second or more on a small CPU.
         self.warmup_optimizer = self.optimizer(0.0)
@@ -374,15 +430,26 @@ class Trainer(object):
 
     def optimizer(self, lr):
         return torch.optim.AdamW(self.model.parameters(), lr=lr,
-                                 weight_decay=self.args.weight_decay, fused=True)
+                                 weight_decay=self.args.weight_decay, **self.adamw_options)
 
-    def warm_up(self, images, labels):
-        """Run the step on every batch shape the epoch will use, then put the weights back."""
+    def warm_up(self, images, labels, test_images=None):
+        """Run the step on every batch shape the epoch will use, and the evaluation's forward
+        pass on every test batch shape (cuDNN autotunes per shape), then put the weights back.
+        With --compile at least one step per shape runs, even with --warmup-steps 0, so the
+        compile does not land in the timed epoch."""
         saved = {k: v.clone() for k, v in self.model.state_dict().items()}
         n, bs = images.shape[0], self.args.batch_size
-        shapes = [min(bs, n)] * self.args.warmup_steps + ([n % bs] if n > bs and n % bs else [])
+        steps = max(self.args.warmup_steps, 1 if self.args.compile else 0)
+        shapes = [min(bs, n)] * steps + ([n % bs] if n > bs and n % bs else [])
         for rows in shapes:
             self.step(self.warmup_optimizer, images[:rows], labels[:rows])
+        if test_images is not None and test_images.shape[0]:
+            t, ebs = test_images.shape[0], self.args.eval_batch_size
+            self.model.eval()
+            with torch.inference_mode(), self.autocast():
+                for rows in sorted({min(ebs, t), t % ebs} - {0}, reverse=True):
+                    self.model(self.inputs(test_images[:rows]))
+            self.model.train()
         sync(self.device)
         self.model.load_state_dict(saved)
 
@@ -441,6 +508,8 @@ def base_report(args):
         "schema": SCHEMA, "host": args.host or socket.gethostname(),
         "device": args.device, "device_kind": "CPU" if args.device == "cpu" else "GPU",
         "gpu_index": None, "gpu_name": None, "compute_capability": None,
+        "gpu_uuid": None, "pci_bus_id": None,
+        "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
         "torch_cuda_arch_list": None, "driver_version": nvml_driver_version(),
         "cuda_runtime_version": torch.version.cuda, "cudnn_version": cudnn_version(),
         "torch_version": torch.__version__,
@@ -485,9 +554,12 @@ def run(args, report):
     report.update(data_seconds=round(time.perf_counter() - start, 3),
                   train_images=int(train_y.numel()), test_images=int(test_y.numel()))
     start = time.perf_counter()
-    train_x, train_y = train_x.to(device), train_y.to(device)
-    test_x, test_y = test_x.to(device), test_y.to(device)
-    sync(device)
+    try:
+        train_x, train_y = train_x.to(device), train_y.to(device)
+        test_x, test_y = test_x.to(device), test_y.to(device)
+        sync(device)
+    except Exception as exc:  # the first CUDA work: exclusive-process GPU busy, OOM, ...
+        raise device_failure("copying the data to %s" % device, exc)
     report["to_device_seconds"] = round(time.perf_counter() - start, 3)
     say(report, "data (%s): %d training + %d test images read in %.2f s, on %s in %.2f s%s"
         % (args.data_source, report["train_images"], report["test_images"],
@@ -499,9 +571,10 @@ def run(args, report):
         trainer = Trainer(args, device)
         report["setup_seconds"] = round(time.perf_counter() - start, 3)
         report.update(amp_dtype=str(trainer.amp_dtype).replace("torch.", "") if args.amp else None,
-                      memory_format=trainer.memory_format)
+                      memory_format=trainer.memory_format,
+                      optimizer="%s; %s" % (report["optimizer"], trainer.optimizer_impl))
         start = time.perf_counter()
-        trainer.warm_up(train_x, train_y)
+        trainer.warm_up(train_x, train_y, test_x)
         report["warmup_seconds"] = round(time.perf_counter() - start, 3)
         seconds, cpu, loss = trainer.train_epoch(train_x, train_y)
         start = time.perf_counter()
@@ -552,7 +625,8 @@ def parse_args(argv):
                    default="auto", help="layout of the activations (default: auto = "
                    "channels_last on the CPU, contiguous on a GPU)")
     p.add_argument("--warmup-steps", type=int, default=2,
-                   help="untimed steps on a throw-away copy of the weights (default: 2)")
+                   help="untimed steps on a throw-away copy of the weights (default: 2; "
+                        "--compile makes it at least 1)")
     p.add_argument("--threads", type=int, default=0,
                    help="CPU threads for training on the CPU (default: 0 = the CPUs this "
                         "process may use that other work leaves free, at least 1)")

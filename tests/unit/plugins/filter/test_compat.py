@@ -64,7 +64,7 @@ def test_filter(name, args, kwargs, expected):
 
 @pytest.mark.parametrize("name, args, message", [
     ("cuda_min_driver", ["12.7"], "gpulab.pytorch_stack.cuda_min_driver: CUDA 12.7 is not in the "
-                                  "driver table (known: 11.8,"),
+                                  "driver table (known: 11.7, 11.8,"),
     ("cuda_min_driver", [None], "gpulab.pytorch_stack.cuda_min_driver: CUDA version is missing"),
     ("driver_supports_cuda", ["latest", "12.8"], "driver version 'latest' is not a dotted version"),
     ("cuda_supports_arch", ["12.8"], "gpulab.pytorch_stack.cuda_supports_arch: wrong arguments "
@@ -76,7 +76,7 @@ def test_filter(name, args, kwargs, expected):
     ("torch_index_url", ["cu128", "2.14"], "torch 2.14 is not published for cu128; variants for "
                                            "2.14: cu126, cu130, cu132, cpu"),
     ("torch_variant_supports_arch", ["2.10", "cu128", "9.0"],
-     "no architecture list for torch 2.10 cu128 (recorded: 2.8 cu126"),
+     "no architecture list for torch 2.10 cu128 (recorded: 2.0 cu117, 2.0 cu118, 2.8 cu126"),
     ("torchvision_for_torch", ["3.0"], "torch 3.0 is not in the compatibility data"),
     ("nvidia_open_kernel_supported", ["ampere-ish"], "PCI device id 'ampere-ish' is not hexadecimal"),
 ])

@@ -24,7 +24,7 @@ def test_cuda_min_driver(cuda, driver):
 
 
 @pytest.mark.parametrize("cuda, message", [
-    ("12.7", "CUDA 12.7 is not in the driver table (known: 11.8, 12.0"),
+    ("12.7", "CUDA 12.7 is not in the driver table (known: 11.7, 11.8, 12.0"),
     ("12", "needs a major and a minor version"),
     ("twelve", "is not a dotted version number"),
     (None, "CUDA version is missing"),
@@ -61,6 +61,7 @@ def test_driver_supports_cuda_unknown_major():
     ("11.8", "9.0", True), ("11.8", "8.9", True), ("11.8", "12.0", False),
     ("11.8", "10.0", False), ("12.8", "10.0", True), ("12.8", "12.0", True),
     ("12.8", "10.3", False), ("13.0", "10.3", True), ("13.0", "12.1", True),
+    ("12.9", "10.3", True), ("12.9", "12.1", True), ("12.8", "12.1", False),  # 12.9 notes
     ("12.9", "5.0", True), ("12.9", "7.0", True),
     ("13.0", "5.0", False), ("13.0", "5.2", False), ("13.0", "6.1", False), ("13.0", "7.0", False),
     ("13.0", "7.5", True), ("13.2", "sm_80", True), ("11.0", "8.6", False), ("11.1", 8.6, True),
@@ -133,11 +134,11 @@ def test_torch_index_url(value, torch, url):
 
 
 @pytest.mark.parametrize("value, torch, message", [
-    ("12.7", None, "PyTorch publishes no 'cu127' wheel index; published variants: cu118, cu121"),
+    ("12.7", None, "PyTorch publishes no 'cu127' wheel index; published variants: cu117, cu118, cu121"),
     ("cu999", None, "PyTorch publishes no 'cu999' wheel index"),
     ("rocm6.2", None, "is not like 'cu128'"),
     ("cu130", "2.8", "torch 2.8 is not published for cu130; variants for 2.8: cu126, cu128, cu129, cpu"),
-    ("cu128", "2.99", "torch 2.99 is not in the compatibility data (it knows 2.0 to 2.14)"),
+    ("cu128", "2.99", "torch 2.99 is not in the compatibility data (it knows 2.0 to 2.15)"),
 ])
 def test_torch_index_url_errors(value, torch, message):
     with pytest.raises(CompatError, match=re.escape(message)):
@@ -149,7 +150,7 @@ def test_torch_index_url_errors(value, torch, message):
     ("2.13", False, ["cu126", "cu130", "cpu"]),
     ("2.8", True, ["cu126", "cu128", "cu129", "cpu"]),
     ("2.8.0+cu128", False, ["cu126", "cu128", "cpu"]),
-    ("2.0", True, ["cu118", "cpu"]),
+    ("2.0", True, ["cu117", "cu118", "cpu"]),
     ("2.5.1", True, ["cu118", "cu121", "cu124", "cpu"]),
 ])
 def test_torch_variants(torch, experimental, expected):
@@ -174,7 +175,8 @@ def test_torch_variant_published(torch, variant, experimental, expected):
     ("2.14", "cu130", "12.1", True),      # sm_120 SASS runs on 12.1
     ("2.14", "cu130", "8.9", True),       # sm_86 SASS runs on 8.9
     ("2.14", "cu126", "6.1", True),       # sm_60 SASS runs on 6.1
-    ("2.14", "cu130", "13.0", True),      # PTX of 12.0 JIT-compiles for a newer GPU
+    ("2.14", "cu130", "13.0", False),     # the real 2.14.1+cu130 wheel has no compute_120
+    ("2.13", "cu130", "13.0", True),      # PTX of 12.0 JIT-compiles for a newer GPU
     ("2.8", "cu128", "13.0", False),      # no PTX in the 2.8 cu128 build
     ("2.8", "cu129", "13.0", True),
     ("2.8", "cu128", "6.1", False),       # 2.8 dropped Pascal from cu128
@@ -403,7 +405,11 @@ def test_known_devices_agree_with_ranges(device):
 
 
 def test_torchvision_pairing_follows_the_pattern():
-    assert list(data.TORCHVISION_FOR_TORCH) == data.TORCH_VERSIONS
+    with_torchvision = [v for v in data.TORCH_VERSIONS
+                        if any(data.TORCH_RELEASES[r]["torchvision"] for r in data.TORCH_RELEASES
+                               if _compat.torch_release(r) == v)]
+    assert list(data.TORCHVISION_FOR_TORCH) == with_torchvision
+    assert with_torchvision == data.TORCH_VERSIONS[:-1]  # 2.15 has no torchvision yet
     for torch, vision in data.TORCHVISION_FOR_TORCH.items():
         assert V(vision) == (0, V(torch)[1] + 15)
 

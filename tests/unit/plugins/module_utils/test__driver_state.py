@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
 import os
 
 import pytest
@@ -124,29 +125,133 @@ def test_dkms_source_versions(tmp_path):
     assert ds.dkms_source_versions(str(tmp_path / "missing")) == []
 
 
-def _proc(tmp_path, pid, name, targets):
+def _proc(tmp_path, pid, name, targets, exe=None):
+    """A fake /proc/<pid>: ``comm`` as the kernel writes it (cut to 15 characters), fds
+    pointing at ``targets`` and, if given, the ``exe`` link."""
     fd = tmp_path / str(pid) / "fd"
     fd.mkdir(parents=True)
-    (tmp_path / str(pid) / "comm").write_text(name + "\n")
+    (tmp_path / str(pid) / "comm").write_text(name[:15] + "\n")
+    if exe:
+        os.symlink(exe, str(tmp_path / str(pid) / "exe"))
     for number, target in enumerate(targets):
         os.symlink(target, str(fd / str(number)))
 
 
+def _entry(pid, name, daemon=False, service=None, unreadable=False):
+    return {"pid": pid, "name": name, "daemon": daemon, "service": service,
+            "unreadable": unreadable}
+
+
 def test_gpu_processes(tmp_path):
-    _proc(tmp_path, 10, "python3", ["/dev/null", "/dev/nvidia0", "/dev/nvidiactl"])
-    _proc(tmp_path, 7, "nvidia-persistenced", ["/dev/nvidiactl"])
+    _proc(tmp_path, 10, "python3", ["/dev/null", "/dev/nvidia0", "/dev/nvidiactl"],
+          exe="/usr/bin/python3.11")
+    _proc(tmp_path, 7, "nvidia-persistenced", ["/dev/nvidiactl"],
+          exe="/usr/bin/nvidia-persistenced")
     _proc(tmp_path, 12, "bash", ["/dev/pts/0"])
     (tmp_path / "self").mkdir()
     assert ds.gpu_processes(str(tmp_path)) == [
-        {"pid": 7, "name": "nvidia-persistenced", "daemon": True},
-        {"pid": 10, "name": "python3", "daemon": False},
+        _entry(7, "nvidia-persistenced", True, "nvidia-persistenced"),
+        _entry(10, "python3.11"),
     ]
+
+
+def test_the_driver_daemons_count_by_their_executable_not_the_cut_comm(tmp_path):
+    # The kernel writes "nvidia-persiste", "nv-fabricmanag" is short enough to survive whole
+    # except its last letter: every daemon is recognised, from exe or from cmdline.
+    _proc(tmp_path, 7, "nvidia-persistenced", ["/dev/nvidiactl"],
+          exe="/usr/bin/nvidia-persistenced")
+    _proc(tmp_path, 8, "nv-fabricmanager", ["/dev/nvidiactl", "/dev/nvidia-nvswitchctl"],
+          exe="/usr/bin/nv-fabricmanager (deleted)")
+    _proc(tmp_path, 9, "nv-hostengine", ["/dev/nvidiactl", "/dev/nvidia0"])
+    (tmp_path / "9" / "cmdline").write_bytes(b"/usr/bin/nv-hostengine\0-n\0")
+    assert (tmp_path / "7" / "comm").read_text() == "nvidia-persiste\n"
+    processes = ds.gpu_processes(str(tmp_path))
+    assert processes == [
+        _entry(7, "nvidia-persistenced", True, "nvidia-persistenced"),
+        _entry(8, "nv-fabricmanager", True, "nvidia-fabricmanager"),
+        _entry(9, "nv-hostengine", True, "nvidia-dcgm"),
+    ]
+    result = ds.decide("535.261.03-1", "535.216.03", gpu_count=8, processes=processes)
+    assert result["state"] == ds.STATE_RELOAD and result["busy_pids"] == []
+
+
+def test_only_comm_left_still_recognises_the_truncated_daemon_name(tmp_path):
+    _proc(tmp_path, 7, "nvidia-persistenced", ["/dev/nvidiactl"])
+    assert ds.gpu_processes(str(tmp_path))[0]["daemon"] is True
+    assert ds.daemon_service("nvidia-persiste") == "nvidia-persistenced"
+    assert ds.daemon_service("nvidia-persist") is None   # 14 characters: not a kernel cut
+    assert ds.daemon_service("python3") is None
+
+
+def test_a_process_whose_files_cannot_be_read_counts_as_a_gpu_user(tmp_path, monkeypatch):
+    _proc(tmp_path, 7, "nvidia-persistenced", ["/dev/nvidiactl"],
+          exe="/usr/bin/nvidia-persistenced")
+    _proc(tmp_path, 30, "trainer", ["/dev/nvidia0"], exe="/usr/bin/python3")
+    real_listdir = os.listdir
+
+    def listdir(path):
+        if str(path).endswith(os.path.join("30", "fd")):
+            raise OSError(errno.EACCES, "Permission denied", path)
+        return real_listdir(path)
+
+    monkeypatch.setattr(ds.os, "listdir", listdir)
+    processes = ds.gpu_processes(str(tmp_path))
+    assert processes[1] == _entry(30, "python3", unreadable=True)
+    result = ds.decide("535.261.03-1", "535.216.03", gpu_count=1, processes=processes)
+    assert result["state"] == ds.STATE_REBOOT and result["busy_pids"] == [30]
+    assert "could not be read" in result["reason"]
 
 
 def test_gpu_processes_of_the_running_system_is_a_list():
     # Real /proc: whatever runs here, the result is well-formed (no GPU on CI: usually empty).
     for process in ds.gpu_processes():
-        assert set(process) == {"pid", "name", "daemon"}
+        assert set(process) == {"pid", "name", "daemon", "service", "unreadable"}
+
+
+def _module(sysfs, name, refcnt, holders=()):
+    base = sysfs / "module" / name
+    (base / "holders").mkdir(parents=True)
+    (base / "refcnt").write_text("%d\n" % refcnt)
+    for holder in holders:
+        (base / "holders" / holder).mkdir()
+
+
+def _loaded_stack(sysfs, drm_refcnt=0, extra_holders=()):
+    """nvidia held by nvidia_uvm, nvidia_modeset (and ``extra_holders``); nvidia_modeset by
+    nvidia_drm; the refcounts a host shows with persistenced holding /dev/nvidiactl."""
+    holders = ("nvidia_modeset", "nvidia_uvm") + tuple(extra_holders)
+    _module(sysfs, "nvidia", len(holders) + 1, holders)
+    _module(sysfs, "nvidia_modeset", 1, ("nvidia_drm",))
+    _module(sysfs, "nvidia_uvm", 0)
+    _module(sysfs, "nvidia_drm", drm_refcnt)
+    for holder in extra_holders:
+        _module(sysfs, holder, 0)
+
+
+def test_an_idle_module_stack_blocks_nothing(tmp_path):
+    _loaded_stack(tmp_path)
+    assert ds.module_blockers(str(tmp_path)) == []
+    assert ds.module_blockers(str(tmp_path / "missing")) == []
+
+
+@pytest.mark.parametrize("holders", [("nvidia_peermem",), ("nvidia_fs",)])
+def test_a_module_that_depends_on_nvidia_makes_a_reload_impossible(tmp_path, holders):
+    _loaded_stack(tmp_path, extra_holders=holders)
+    blockers = ds.module_blockers(str(tmp_path))
+    assert blockers == ["module nvidia is used by %s, which the reload does not unload (rmmod "
+                        "it first)" % holders[0]]
+    result = ds.decide("535.261.03-1", "535.216.03", gpu_count=1, blockers=blockers)
+    assert result["state"] == ds.STATE_REBOOT
+    assert holders[0] in result["reason"]
+
+
+def test_a_framebuffer_on_nvidia_drm_makes_a_reload_impossible(tmp_path):
+    _loaded_stack(tmp_path, drm_refcnt=2)   # fbcon + a display server, no /dev/nvidia* fd
+    blockers = ds.module_blockers(str(tmp_path))
+    assert blockers == ["module nvidia_drm has 2 user(s) besides the modules that depend on it "
+                        "(a framebuffer console or display server)"]
+    assert ds.decide("535.261.03-1", "535.216.03", gpu_count=1,
+                     blockers=blockers)["state"] == ds.STATE_REBOOT
 
 
 # ---- decide ------------------------------------------------------------------------------
@@ -242,6 +347,15 @@ def test_blackwell_needs_570():
         "0x2901 (%s, blackwell) needs driver 570.26 or newer (branch 570+), not branch 550"
         % (limits["name"] or "NVIDIA GPU")]
     assert ds.branch_problems("570", ["0x2901"]) == []
+
+
+def test_b300_needs_the_cuda_12_9_driver():
+    # CUDA 12.9 is the first toolkit for compute capability 10.3 (CUDA 12.9 release notes);
+    # its minimum driver is 575.51.03, not 13.0's 580.65.06.
+    limits = ds.device_branch_limits("0x3182")
+    assert (limits["compute_capability"], limits["min_driver"], limits["min_branch"]) == (
+        "10.3", "575.51.03", "575")
+    assert ds.branch_problems("575", ["0x3182"]) == []
 
 
 def test_hopper_runs_535():

@@ -57,6 +57,10 @@ EXPECTED = {
                 ("NVIDIA A100-SXM4-40GB", "8.0")),
     "b200_x1": ("ok", None, 1, "580.95.05", "13.0", "13.580.95.05", ("NVIDIA B200", "10.0")),
     "mixed": ("ok", None, 2, "580.95.05", "13.0", "13.580.95.05", ("Tesla P4", "6.1")),
+    "a100_mig": ("ok", None, 2, "580.95.05", "13.0", "13.580.95.05",
+                 ("NVIDIA A100-SXM4-80GB", "8.0")),
+    "lost_gpu": ("ok", None, 2, "580.95.05", "13.0", "13.580.95.05",
+                 ("NVIDIA H100 80GB HBM3", "9.0")),
 }
 
 
@@ -75,7 +79,8 @@ def test_profile(query, profile, nvml_double):
     assert (nvml["driver_version"], nvml["cuda_driver_version"], nvml["nvml_version"]) == (
         driver, cuda, nvml_version)
     assert len(report["gpus"]) == count
-    assert report["warnings"] == []
+    assert report["warnings"] == ([] if profile != "lost_gpu" else
+                                  ["GPU 1: GPU is lost (NVML error 15)"])
     assert nvml["library_path"] == os.path.join(nvml_double, "libnvidia-ml.so.1")
     assert nvml["library_version"] is None     # the double's file name carries no version
     assert nvml["python_binding"] == _nvml.binding_version()
@@ -84,7 +89,7 @@ def test_profile(query, profile, nvml_double):
     for index, gpu in enumerate(report["gpus"]):
         assert list(gpu) == list(_nvml.GPU_FIELDS)
         assert gpu["index"] == index
-        assert gpu["uuid"].startswith("GPU-")
+        assert gpu["usable"] is False or gpu["uuid"].startswith("GPU-")
     if state == "ok":
         assert nvml["message"].startswith("NVML %s, driver %s (CUDA %s), %d GPU"
                                           % (nvml_version, driver, cuda, count))
@@ -99,8 +104,30 @@ def test_a100_fields(query):
         "memory_total_mib": 81920, "memory_used_mib": 1, "temperature_c": 31,
         "power_draw_w": 55.0, "utilization_gpu_pct": 0, "persistence_mode": True,
         "mig_mode": False, "mig_mode_pending": False, "ecc_errors_uncorrected": 0,
+        "usable": True, "error": None, "mig_devices": [],
     }
     assert len(set(g["uuid"] for g in report["gpus"])) == 8
+
+
+def test_mig_instances_are_listed_with_their_uuids(query):
+    gpus = query("a100_mig")[0]["gpus"]
+    assert (gpus[0]["mig_mode"], gpus[1]["mig_mode"]) == (True, False)
+    assert gpus[0]["mig_devices"] == [
+        {"index": 0, "uuid": "MIG-4b7a1c2e-93d1-5d6e-9f00-1a2b3c4d5e6f",
+         "name": "NVIDIA A100-SXM4-80GB MIG 3g.40gb", "memory_total_mib": 40192},
+        {"index": 1, "uuid": "MIG-5c8b2d3f-a4e2-6e7f-a011-2b3c4d5e6f70",
+         "name": "NVIDIA A100-SXM4-80GB MIG 2g.20gb", "memory_total_mib": 19968},
+        {"index": 2, "uuid": "MIG-6d9c3e40-b5f3-7f80-b122-3c4d5e6f7081",
+         "name": "NVIDIA A100-SXM4-80GB MIG 1g.10gb", "memory_total_mib": 9856},
+    ]
+    assert gpus[1]["mig_devices"] == []
+
+
+def test_a_lost_gpu_is_not_usable_and_says_why(query):
+    gpus = query("lost_gpu")[0]["gpus"]
+    assert (gpus[0]["usable"], gpus[0]["error"]) == (True, None)
+    assert (gpus[1]["usable"], gpus[1]["error"]) == (False, "GPU is lost (NVML error 15)")
+    assert gpus[1]["uuid"] is None and gpus[1]["name"] is None
 
 
 def test_mixed_unsupported_fields_are_null(query):

@@ -17,9 +17,11 @@ from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._torch_check 
     preflight,
     variant_cuda,
     variants_for,
+    visible_entries,
 )
 
-CU130 = ["sm_75", "sm_80", "sm_86", "sm_90", "sm_100", "sm_120", "compute_120"]
+# torch.cuda.get_arch_list() of PyPI's torch 2.14.1+cu130, read 2026-12-01 (no PTX).
+CU130 = ["sm_75", "sm_80", "sm_86", "sm_90", "sm_100", "sm_120"]
 CU126 = ["sm_50", "sm_60", "sm_70", "sm_75", "sm_80", "sm_86", "sm_90"]
 
 
@@ -55,6 +57,18 @@ def test_parse_arch_refuses_other_names(entry):
     ("9.0", ["sm_90a"], "sass"),
     ("10.0", ["sm_90a"], None),      # arch-specific cubins are not forward compatible
     ("9.0", [], None),
+    ("13.0", CU130, None),           # no compute_120 in the real wheel: nothing to JIT
+    ("13.0", CU130 + ["compute_120"], "ptx"),
+    # Arch-specific PTX runs on that capability only; family-specific PTX within its major.
+    ("9.0", ["compute_90a"], "ptx"),
+    ("10.0", ["compute_90a"], None),
+    ("12.0", ["compute_100a"], None),
+    ("10.3", ["compute_100a"], None),
+    ("10.3", ["compute_100f"], "ptx"),
+    ("10.0", ["compute_100f"], "ptx"),
+    ("12.0", ["compute_100f"], None),
+    ("11.0", ["compute_103f"], None),
+    ("12.0", ["compute_90", "compute_100f"], "ptx"),   # the plain PTX does it
 ])
 def test_arch_coverage(capability, arch_list, expected):
     assert arch_coverage(capability, arch_list) == expected
@@ -141,6 +155,79 @@ def test_visible_devices_restrict_the_expected_count():
     assert check["ok"], check["problems"]
 
 
+@pytest.mark.parametrize("visible, count, expected", [
+    (None, 8, None),                         # unset: every device
+    ("", 8, []),                             # empty: none (not "all")
+    ("0,2,-1,1", 8, ["0", "2"]),             # the list ends at the first invalid entry
+    ("1, 3", 8, ["1", "3"]),
+    ("0,9,1", 8, ["0"]),                     # an index the host does not have is invalid
+    ("abc,0", 8, []),
+    ("GPU-3f5a29b6-3ac5-ac89-cee1-f8c6b5393581,1", 8,
+     ["GPU-3f5a29b6-3ac5-ac89-cee1-f8c6b5393581", "1"]),
+    ("MIG-4b7a1c2e-0000-5d6e-9f00-1a2b3c4d5e6f", 8, ["MIG-4b7a1c2e-0000-5d6e-9f00-1a2b3c4d5e6f"]),
+    ("MIG-GPU-3f5a29b6-3ac5-ac89-cee1-f8c6b5393581/1/0", 8,
+     ["MIG-GPU-3f5a29b6-3ac5-ac89-cee1-f8c6b5393581/1/0"]),
+])
+def test_visible_entries_follow_cudas_rules(visible, count, expected):
+    assert visible_entries(visible, count) == expected
+
+
+@pytest.mark.parametrize("visible, seen, ok", [
+    ("0,2,-1,1", 2, True), ("0,2,-1,1", 4, False), ("0,2", 2, True),
+])
+def test_the_expected_count_follows_cudas_rules(visible, seen, ok):
+    check = evaluate(report(env={"CUDA_VISIBLE_DEVICES": visible}, device_count=seen,
+                            devices=report()["devices"] * seen, cuda_available=seen > 0),
+                     {"state": "ok", "count": 8, "driver_version": "580.65.06"}, 8)
+    assert check["ok"] is ok, check["problems"]
+
+
+def test_an_empty_visible_devices_is_named_when_torch_sees_no_gpu():
+    check = evaluate(report(env={"CUDA_VISIBLE_DEVICES": ""}, device_count=0, devices=[],
+                            cuda_available=False),
+                     {"state": "ok", "count": 8, "driver_version": "580.65.06"}, 8)
+    assert not check["ok"]
+    assert "CUDA_VISIBLE_DEVICES='' leaves no valid device" in check["problems"][0]
+
+
+def _a100(index, mig):
+    return {"index": index, "uuid": "GPU-%d" % index, "mig_mode": mig, "usable": True,
+            "compute_capability": "8.0"}
+
+
+def test_mig_gpus_show_one_instance_and_are_not_a_wrong_count():
+    # 8 A100 with MIG on: a CUDA process sees one MIG instance, not 8 GPUs.
+    gpu = {"state": "ok", "count": 8, "driver_version": "580.65.06",
+           "devices": [_a100(i, True) for i in range(8)]}
+    assert evaluate(report(device_count=1), gpu, 8)["ok"]
+    assert not evaluate(report(device_count=2, devices=report()["devices"] * 2), gpu, 8)["ok"]
+    # Two whole GPUs and two with MIG: 2 or 3 devices.
+    gpu["devices"] = [_a100(0, False), _a100(1, False), _a100(2, True), _a100(3, True)]
+    gpu["count"] = 4
+    assert evaluate(report(device_count=3, devices=report()["devices"] * 3), gpu, 4)["ok"]
+
+
+def test_a_lost_gpu_is_not_expected_in_torchs_count():
+    gpu = {"state": "ok", "count": 2, "driver_version": "580.65.06",
+           "devices": [_a100(0, False), dict(_a100(1, False), usable=False)]}
+    assert evaluate(report(device_count=1), gpu, 2)["ok"]
+
+
+def test_a_device_the_verify_script_could_not_query_is_a_problem():
+    check = evaluate(report(device_errors={"0": "RuntimeError: CUDA error: out of memory"}),
+                     H100, 1)
+    assert not check["ok"]
+    assert "CUDA device 0 could not be queried: RuntimeError: CUDA error: out of memory" in \
+        check["problems"]
+
+
+def test_a_cudnn_that_failed_to_load_names_the_error():
+    check = evaluate(report(cudnn=None, cudnn_error="RuntimeError: libcudnn.so.9: cannot open"),
+                     H100, 1)
+    assert "torch.backends.cudnn.version() is failing with RuntimeError: libcudnn.so.9" in \
+        check["problems"][0]
+
+
 def test_a_host_without_gpus_reports_cpu_only_and_passes():
     check = evaluate(report(cuda_available=False, device_count=0, devices=[], cudnn=92400),
                      {"state": "library_not_found", "count": 0}, 0)
@@ -172,7 +259,7 @@ def test_preflight_refuses_cu126_for_blackwell_and_names_the_fix():
     assert not check["ok"]
     assert check["problems"] == [
         "torch 2.14.1 cu126 has no sm_120 kernels and no PTX it can JIT for compute capability "
-        "12.0; use cu130 or newer"]
+        "12.0; use pytorch2_cuda cu130 or newer"]
 
 
 def test_preflight_accepts_cu130_for_hopper_and_blackwell():
