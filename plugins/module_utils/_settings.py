@@ -28,6 +28,9 @@ GPULAB_VARIABLES = (
     "gpulab_hosts", "gpulab_layers", "gpulab_controller_cache", "gpulab_report_dir",
     "gpulab_strict_settings", "gpulab_upgrade_serial", "gpulab_upgrade_max_fail_percentage",
     "gpulab_upgrade_ledger_dir", "gpulab_upgrade_acceptance", "gpulab_network_retries",
+    "gpulab_upgrade_busy", "gpulab_upgrade_busy_timeout", "gpulab_upgrade_drain",
+    "gpulab_upgrade_drain_timeout", "gpulab_upgrade_inactive", "gpulab_upgrade_poll_interval",
+    "gpulab_upgrade_slurm_node",
     # Read by the test scenarios (molecule/): the NVML test double's profile, a package mirror.
     "gpulab_nvml_profile", "gpulab_mirror_dir",
 )
