@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: settings_check
 short_description: Check the settings of a whole-stack run before any layer changes anything
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Runs on the controller (an action plugin; nothing is sent to the host) and changes nothing.
   - Refuses, with one sentence per problem that names the variable and the fix, layer names

@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: upgrade_rollout
 short_description: Check, reset and account for a rolling driver upgrade's ledger
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - The controller-side bookkeeping of C(playbooks/upgrade_driver.yml). Run it on the
     controller (C(delegate_to=localhost)).
