@@ -54,10 +54,11 @@ STR_PATHS = frozenset(("conda_env_controller_cache", "pytorch2_wheelhouse_cache"
                        "pytorch2_wheelhouse_src"))
 
 # Versions that name one release exactly: major.minor.patch (PyTorch's wheels are published per
-# full version, https://download.pytorch.org/whl/torch/).
+# full version, https://download.pytorch.org/whl/torch/); True: "" leaves that package out
+# (torchvision and torchaudio are optional: torch 2.15.0 has neither yet).
 FULL_VERSIONS = {
     "pytorch2_torch_version": (3, False),
-    "pytorch2_torchvision_version": (3, False),
+    "pytorch2_torchvision_version": (3, True),
     "pytorch2_torchaudio_version": (3, True),
 }
 

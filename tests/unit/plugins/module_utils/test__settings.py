@@ -148,6 +148,16 @@ def test_every_default_of_every_role_passes():
     assert errors == [] and warnings == []
 
 
+def test_torchvision_and_torchaudio_may_be_left_out():
+    # torch 2.15.0 has no torchvision or torchaudio release yet: "" leaves them out.
+    settings = {"pytorch2_torch_version": "2.15.0", "pytorch2_torchvision_version": "",
+                "pytorch2_torchaudio_version": ""}
+    assert s.check_settings(settings, specs(), ALL, names=settings) == ([], [])
+    settings["pytorch2_torchvision_version"] = "0.30"
+    errors, _ = s.check_settings(settings, specs(), ALL, names=settings)
+    assert [e.split(" ")[0] for e in errors] == ["pytorch2_torchvision_version"]
+
+
 def test_check_settings_sorts_errors_and_warnings():
     settings = {"cuda_toolkit_pip_prefix": "opt/cuda", "pytorch2_torch_version": "2.14",
                 "pytorch2_visible_devices": "all,,1", "acceptance_min_accuracy": 1.5}
