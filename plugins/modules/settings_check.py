@@ -32,6 +32,7 @@ author:
   - gpulab maintainers (@gpulab)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - gpulab.pytorch_stack.attributes
 options:
   layers:
     description: The layers of the run (C(gpulab_layers)).
@@ -52,13 +53,6 @@ options:
     description: Report unknown names as errors instead of warnings.
     type: bool
     default: false
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 notes:
   - The logic is in C(plugins/module_utils/_settings.py) of this collection.
 """

@@ -154,7 +154,7 @@ def test_torchvision_and_torchaudio_may_be_left_out():
                 "pytorch2_torchaudio_version": ""}
     assert s.check_settings(settings, specs(), ALL, names=settings) == ([], [])
     settings["pytorch2_torchvision_version"] = "0.30"
-    errors, _ = s.check_settings(settings, specs(), ALL, names=settings)
+    errors = s.check_settings(settings, specs(), ALL, names=settings)[0]
     assert [e.split(" ")[0] for e in errors] == ["pytorch2_torchvision_version"]
 
 
