@@ -42,6 +42,11 @@ def _clean_env(work, colls=None):
     config = work / "empty.cfg"
     config.write_text("")
     env.update(ANSIBLE_NOCOLOR="1", ANSIBLE_LOCAL_TEMP=str(work / "tmp"), ANSIBLE_CONFIG=str(config))
+    # A home of its own: nothing these runs install (ansible-builder, runner) lands in the real
+    # ~/.ansible/collections, where it would shadow the checkout for later ansible-lint runs.
+    home = work / "home"
+    home.mkdir(exist_ok=True)
+    env["HOME"] = str(home)
     if colls is not None:
         env["ANSIBLE_COLLECTIONS_PATH"] = str(colls)
     return env
