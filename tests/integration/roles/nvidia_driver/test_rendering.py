@@ -47,6 +47,8 @@ def _vars_file(facts):
 SYSTEMS = {
     "debian12": {"distribution": "Debian", "distribution_major_version": "12",
                  "distribution_version": "12.8", "os_family": "Debian"},
+    "debian13": {"distribution": "Debian", "distribution_major_version": "13",
+                 "distribution_version": "13.2", "os_family": "Debian"},
     "ubuntu2204": {"distribution": "Ubuntu", "distribution_major_version": "22",
                    "distribution_version": "22.04", "os_family": "Debian"},
     "ubuntu2404": {"distribution": "Ubuntu", "distribution_major_version": "24",
@@ -89,8 +91,8 @@ def cuda(system, modules="open", branch="580", arch="x86_64", **more):
 
 
 @pytest.mark.parametrize("system, vars_file", [
-    ("debian12", "Debian_12.yml"), ("ubuntu2204", "Ubuntu.yml"), ("ubuntu2404", "Ubuntu.yml"),
-    ("rhel8", "RedHat.yml"), ("rhel9", "RedHat.yml"),
+    ("debian12", "Debian_12.yml"), ("debian13", "Debian_13.yml"), ("ubuntu2204", "Ubuntu.yml"),
+    ("ubuntu2404", "Ubuntu.yml"), ("rhel8", "RedHat.yml"), ("rhel9", "RedHat.yml"),
 ])
 def test_first_found_picks_the_system_file(system, vars_file):
     assert Role(system).vars_file == vars_file
@@ -229,9 +231,38 @@ def test_rhel_has_no_distro_source():
     assert cuda("rhel9")["__nvidia_driver_sources_supported"] == ["cuda_repo"]
 
 
-def test_kernel_headers_for_the_running_kernel():
-    assert distro("debian12")["__nvidia_driver_kernel_headers"] == ["linux-headers-6.1.0-27-amd64"]
-    assert cuda("rhel9")["__nvidia_driver_kernel_headers"][0] == "kernel-devel-6.1.0-27-amd64"
+def test_kernel_headers_for_every_kernel_built_for():
+    kernels = ["6.1.0-27-amd64", "6.1.0-28-amd64"]
+    assert distro("debian12", __nvidia_driver_build_kernels=kernels)["__nvidia_driver_kernel_headers"] == [
+        "linux-headers-6.1.0-27-amd64", "linux-headers-6.1.0-28-amd64"]
+    assert distro("debian13", __nvidia_driver_build_kernels=[])["__nvidia_driver_kernel_headers"] == []
+    assert cuda("rhel9", __nvidia_driver_build_kernels=kernels[:1])["__nvidia_driver_kernel_headers"] == [
+        "kernel-devel-6.1.0-27-amd64", "kernel-headers-6.1.0-27-amd64"]
+
+
+def test_every_kernel_gets_its_initramfs():
+    assert distro("debian13")["__nvidia_driver_initramfs_command"] == ["update-initramfs", "-u", "-k", "all"]
+    assert cuda("rhel9")["__nvidia_driver_initramfs_command"] == ["dracut", "--force", "--regenerate-all"]
+
+
+def test_debian13_offers_550_from_debian_in_both_flavours():
+    role = distro("debian13", branch="550")
+    assert role["__nvidia_driver_sources_supported"] == ["distro"]
+    assert role["__nvidia_driver_default_branch"] == {"distro": "550"}
+    assert role["__nvidia_driver_package_set"] == ["nvidia-kernel-dkms", "libnvidia-ml1", "nvidia-smi", "libcuda1"]
+    assert distro("debian13", modules="open", branch="550")["__nvidia_driver_package_set"][0] == \
+        "nvidia-open-kernel-dkms"
+
+
+def test_a_generated_machine_owner_key_lives_root_only_and_dkms_signs_with_it():
+    role = distro("debian13", nvidia_driver_mok_generate=True)
+    assert role["__nvidia_driver_mok_key"] == "/var/lib/gpulab/nvidia-driver/mok/mok.key"
+    conf = role.render("dkms-mok.conf.j2")
+    assert 'mok_signing_key="/var/lib/gpulab/nvidia-driver/mok/mok.key"' in conf
+    assert 'mok_certificate="/var/lib/gpulab/nvidia-driver/mok/mok.der"' in conf
+    own = distro("debian13", nvidia_driver_mok_key="/root/mok.key", nvidia_driver_mok_cert="/root/mok.der")
+    assert 'mok_signing_key="/root/mok.key"' in own.render("dkms-mok.conf.j2")
+    assert distro("debian13")["__nvidia_driver_mok_key"] == ""
 
 
 def test_default_branches():

@@ -1,0 +1,114 @@
+"""Verify the driver layer's kernel side on Debian 13: a real DKMS build, signed, checked.
+
+The container cannot load a module (its kernel is the machine's), so "built" is checked with
+what a host would use at boot: the module file under /lib/modules/<kernel>, its modinfo, the
+initramfs. The failing build at the end is a test package that does not compile.
+"""
+
+import json
+import os
+import re
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "molecule", "shared"))
+from ansible_run import recap, run_playbook  # noqa: E402
+
+CONVERGE = os.path.join("molecule", "nvidia_driver_debian13", "converge.yml")
+MOK_DIR = "/var/lib/gpulab/nvidia-driver/mok"
+SIGNER = "gpulab.pytorch_stack DKMS module signing key"
+
+
+@pytest.fixture(scope="module")
+def kernel(host):
+    """The Debian kernel the prepare installed (the container runs the machine's own)."""
+    images = host.check_output("ls /boot").split()
+    kernels = [name[len("vmlinuz-"):] for name in images if name.startswith("vmlinuz-")]
+    assert len(kernels) == 1, images
+    assert kernels[0] != host.check_output("uname -r")
+    return kernels[0]
+
+
+@pytest.fixture(scope="module")
+def result(host):
+    return json.loads(host.file("/var/lib/gpulab/results/nvidia_driver.json").content_string)
+
+
+@pytest.fixture(scope="module")
+def version(host):
+    return host.check_output("dpkg-query -W -f '${Version}' libnvidia-ml1").split("-")[0]
+
+
+def test_the_role_installed_the_headers_of_the_installed_kernel(host, kernel):
+    assert host.package("linux-headers-%s" % kernel).is_installed
+
+
+def test_the_result_says_built_not_loaded(result, kernel, version):
+    assert result["version"] == version and version.startswith("550.")
+    assert "built for %s, not loaded (container)" % kernel in result["summary"]
+    assert result["next_boot_kernel"] == kernel
+    assert result["dkms_module"] == "nvidia-current"
+    assert {b["kernel"] for b in result["kernel_builds"]} == {kernel}
+
+
+def test_the_module_is_built_for_that_kernel(host, kernel, version):
+    status = host.check_output("dkms status")
+    assert "nvidia-current/%s, %s, x86_64: installed" % (version, kernel) in status
+    info = host.check_output("modinfo -k %s nvidia-current" % kernel)
+    fields = dict(re.findall(r"^(filename|version|vermagic):\s*(.*)$", info, re.M))
+    assert fields["filename"].startswith("/lib/modules/%s/" % kernel)
+    assert host.file(fields["filename"]).exists
+    assert fields["version"] == version
+    assert fields["vermagic"].split()[0] == kernel
+
+
+def test_every_built_module_is_signed_with_the_generated_key(host, kernel):
+    files = host.check_output("ls /lib/modules/%s/updates/dkms" % kernel).split()
+    assert any(f.startswith("nvidia-current.ko") for f in files), files
+    for name in files:
+        path = "/lib/modules/%s/updates/dkms/%s" % (kernel, name)
+        assert host.check_output("modinfo -F signer %s" % path) == SIGNER, name
+
+
+def test_the_generated_private_key_is_root_only(host):
+    key = host.file(MOK_DIR + "/mok.key")
+    assert key.exists and key.user == "root" and key.mode == 0o600
+    assert host.file(MOK_DIR).mode == 0o700
+    conf = host.file("/etc/dkms/framework.conf.d/gpulab-mok.conf").content_string
+    assert 'mok_signing_key="%s/mok.key"' % MOK_DIR in conf
+
+
+def test_the_initramfs_carries_the_nouveau_blacklist(host, kernel):
+    listing = host.check_output("lsinitramfs /boot/initrd.img-%s" % kernel).splitlines()
+    assert "etc/modprobe.d/gpulab-blacklist-nouveau.conf" in listing
+
+
+def test_a_failing_build_is_rolled_back_and_the_next_run_is_clean(host, kernel, version):
+    failed = run_playbook(CONVERGE, "-e", '{"nvidia_driver_extra_packages": ["gpulab-broken-dkms"]}')
+    out = failed.stdout
+    assert failed.returncode == 2, out[-3000:]
+    # The failure names the module, the kernel, the compiler's error and the make.log.
+    assert "Module gpulab-broken/1.0 for kernel %s" % kernel in out, out[-3000:]
+    assert "gpulab_api_removed_in_this_kernel" in out
+    assert "/var/lib/dkms/gpulab-broken/1.0/build/make.log" in out
+    assert "Rolled back: removed gpulab-broken-dkms" in out
+    assert "clean (dpkg --audit is empty)" in out
+    # The package database is clean, the broken package gone, its log kept.
+    assert host.run("dpkg --audit").stdout.strip() == ""
+    assert not host.package("gpulab-broken-dkms").is_installed
+    assert host.file("/var/log/gpulab/nvidia-driver/gpulab-broken-1.0.make.log").exists
+    # The driver's module was not touched by the rollback.
+    assert "nvidia-current/%s, %s, x86_64: installed" % (version, kernel) in host.check_output("dkms status")
+    again = run_playbook(CONVERGE)
+    assert again.returncode == 0, again.stdout[-3000:]
+    counts = recap(again.stdout)
+    assert counts and all(c["changed"] == 0 and c["failed"] == 0 for c in counts.values()), counts
+
+
+def test_a_kernel_that_is_not_installed_is_refused_before_any_package(host):
+    before = host.check_output("dpkg-query -W -f '${Package} ${Version}\\n'")
+    run = run_playbook(CONVERGE, "-e", '{"nvidia_driver_kernels": ["6.99.0-gpulab-missing"]}')
+    assert run.returncode == 2
+    assert "nvidia_driver_kernels names 6.99.0-gpulab-missing, not installed here" in run.stdout
+    assert host.check_output("dpkg-query -W -f '${Package} ${Version}\\n'") == before
