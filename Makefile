@@ -87,8 +87,9 @@ release: collection
 
 molecule: collection image
 	for s in $(SCENARIOS); do \
-	  echo "=== molecule scenario $$s"; \
+	  echo "=== molecule scenario $$s"; t0=$$(date +%s); \
 	  molecule --base-config molecule/config.yml test -s $$s || exit 1; \
+	  echo "=== molecule scenario $$s passed in $$(( $$(date +%s) - t0 )) s"; \
 	done
 
 test: lint changelog unit integration sanity molecule test-2.21
