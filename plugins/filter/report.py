@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpulab.pytorch_stack contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The cluster report's data for its templates (``plugins/module_utils/_report.py``); its
-documentation is ``report_table.yml`` next to this file."""
+"""The cluster report's data for its templates (``plugins/module_utils/_report.py``) and the
+run summary's slowest steps (``plugins/module_utils/_steps.py``); their documentation is
+``report_table.yml`` and ``slowest_steps.yml`` next to this file."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -15,6 +16,17 @@ from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._report impor
     ReportError,
     report_data,
 )
+from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._steps import (
+    StepsError,
+    slowest_steps as _slowest_steps,
+)
+
+
+def slowest_steps(steps, count=5):
+    try:
+        return _slowest_steps(steps, count)
+    except StepsError as err:
+        raise AnsibleFilterError("gpulab.pytorch_stack.slowest_steps: %s" % err)
 
 
 def report_table(rows, title=DEFAULT_TITLE):
@@ -29,4 +41,4 @@ def report_table(rows, title=DEFAULT_TITLE):
 
 class FilterModule(object):
     def filters(self):
-        return {"report_table": report_table}
+        return {"report_table": report_table, "slowest_steps": slowest_steps}
