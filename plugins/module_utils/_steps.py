@@ -90,4 +90,4 @@ def slowest_steps(steps, count=5):
     timed.sort()
     return [{"step": name, "seconds": round(took, 1),
              "text": "%s: %s" % (name, duration_text(took))}
-            for _, name, took in timed[:count]]
+            for _order, name, took in timed[:count]]

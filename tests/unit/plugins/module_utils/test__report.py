@@ -91,9 +91,9 @@ def test_table_row_shows_gpu_and_figures():
 ])
 def test_one_bar_per_row_with_a_figure(rows, css):
     chart = report_data(rows)["chart"]
-    assert [bar["css"] for bar in chart["bars"]] == css
+    assert [drawn["css"] for drawn in chart["bars"]] == css
     assert chart["height"] == len(css) * 28 + 6
-    assert [bar["y"] for bar in chart["bars"]] == [6 + 28 * i for i in range(len(css))]
+    assert [drawn["y"] for drawn in chart["bars"]] == [6 + 28 * i for i in range(len(css))]
 
 
 @pytest.mark.parametrize("row, shown", [
@@ -101,21 +101,21 @@ def test_one_bar_per_row_with_a_figure(rows, css):
     (gpu("node-with-a-rather-long-name.example.org", 7), "GPU 7"),
 ])
 def test_long_labels_are_clipped_but_keep_what_ran(row, shown):
-    bar = report_data([row])["chart"]["bars"][0]
-    assert len(bar["label"]) <= 44 and shown in bar["label"] and "\u2026" in bar["label"]
-    assert bar["tooltip"].startswith(row["host"] + " ")  # the tooltip keeps the whole name
+    drawn = report_data([row])["chart"]["bars"][0]
+    assert len(drawn["label"]) <= 44 and shown in drawn["label"] and "\u2026" in drawn["label"]
+    assert drawn["tooltip"].startswith(row["host"] + " ")  # the tooltip keeps the whole name
 
 
 def test_bar_lengths_follow_images_per_second():
     bars = report_data([gpu("a", 0, ips=100.0), gpu("b", 0, ips=50.0)])["chart"]["bars"]
-    assert [bar["length"] for bar in bars] == [380, 190]
-    assert [bar["value_x"] for bar in bars] == [330 + 380 + 6, 330 + 190 + 6]
+    assert [drawn["length"] for drawn in bars] == [380, 190]
+    assert [drawn["value_x"] for drawn in bars] == [330 + 380 + 6, 330 + 190 + 6]
     assert bars[0]["value"] == "100 img/s"
 
 
 def test_notes_carry_reasons_nvml_state_and_remedy():
-    table = report_data([unreachable("m"), gpu("a", 0, passed=False,
-                                                 reasons=["accuracy low"])])["table"]
+    rows = [unreachable("m"), gpu("a", 0, passed=False, reasons=["accuracy low"])]
+    table = report_data(rows)["table"]
     assert table[0]["cells"][-1] == "accuracy low"
     assert table[1]["cells"][-1] == ("NVML: driver/library version mismatch; "
                                      "remedy: reboot to load the new kernel module")
