@@ -1,11 +1,12 @@
 # Copyright: (c) 2026, gpulab.pytorch_stack contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """--check --diff and --diff for the files the roles write with ansible.builtin.copy (a layer's
-result JSON) and by the condarc module (.condarc), written as the roles' tasks write them: the old and new
+result JSON, the system .condarc), written as the roles' tasks write them: the old and new
 content are shown, check mode writes nothing, and an unchanged file shows no diff."""
 
 import json
 
+import yaml
 
 # roles/*/tasks/verify.yml
 RESULT_TASK = """
@@ -16,13 +17,16 @@ RESULT_TASK = """
         mode: "0644"
 """
 
+# roles/conda_env/tasks/preflight.yml and configure.yml
 CONDARC_TASK = """
     - name: condarc
-      gpulab.pytorch_stack.condarc:
-        prefix: "{{ prefix }}"
-        channels: "{{ channels }}"
-        custom_channels:
-          conda-forge: https://conda-mirror.lab.example/
+      ansible.builtin.copy:
+        content: |-
+          # Managed by gpulab.pytorch_stack (conda_env role); local changes are replaced.
+          {{ channels | gpulab.pytorch_stack.condarc(custom_channels={'conda-forge': 'https://conda-mirror.lab.example/'})
+             | ansible.builtin.to_nice_yaml(indent=2) }}
+        dest: "{{ prefix }}/.condarc"
+        mode: "0644"
 """
 
 
@@ -66,6 +70,17 @@ def test_condarc_diff_under_check_writes_nothing(localhost_play, tmp_path):
     done = localhost_play(CONDARC_TASK, {"prefix": str(tmp_path), "channels": ["conda-forge"]},
                           check=True, diff=True)["condarc"]
     assert done["changed"] is True
-    assert done["diff"]["before"] == "channels:\n  - defaults\n"
-    assert "conda-forge" in done["diff"]["after"] and "conda-mirror.lab.example" in done["diff"]["after"]
+    assert _diff(done)["before"] == "channels:\n  - defaults\n"
+    after = _diff(done)["after"]
+    assert yaml.safe_load(after) == {"auto_update_conda": False, "channels": ["conda-forge"],
+                                     "custom_channels": {
+                                         "conda-forge": "https://conda-mirror.lab.example/"}}
     assert (tmp_path / ".condarc").read_text() == "channels:\n  - defaults\n"
+
+
+def test_condarc_refuses_the_defaults_channel_before_writing(localhost_play, tmp_path):
+    done = localhost_play(CONDARC_TASK, {"prefix": str(tmp_path),
+                                         "channels": ["conda-forge", "defaults"]})["condarc"]
+    assert done.get("failed") is True
+    assert "conda_env_allow_defaults" in done["msg"]
+    assert not (tmp_path / ".condarc").exists()

@@ -11,8 +11,10 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.gpulab.pytorch_stack.plugins.filter.compat import FilterModule
+from ansible_collections.gpulab.pytorch_stack.plugins.filter.conda import FilterModule as CondaFilters
 
-FILTERS = FilterModule().filters()
+# Every filter of the collection: the documentation tests below cover them all.
+FILTERS = dict(FilterModule().filters(), **CondaFilters().filters())
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 FILTER_DIR = os.path.join(REPO, "plugins", "filter")
 
