@@ -11,13 +11,16 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.gpulab.pytorch_stack.plugins.filter.compat import FilterModule
+from ansible_collections.gpulab.pytorch_stack.plugins.filter.conda import FilterModule as CondaFilters
 from ansible_collections.gpulab.pytorch_stack.plugins.filter.report import (
     FilterModule as ReportFilterModule,
 )
 
 COMPAT_FILTERS = FilterModule().filters()
-# Every filter of the collection has its doc file (report.py: report_table, slowest_steps).
+# Every filter of the collection has its doc file (report.py: report_table, slowest_steps;
+# conda.py: condarc): the documentation tests below cover them all.
 FILTERS = dict(COMPAT_FILTERS, **ReportFilterModule().filters())
+FILTERS.update(CondaFilters().filters())
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 FILTER_DIR = os.path.join(REPO, "plugins", "filter")
 
