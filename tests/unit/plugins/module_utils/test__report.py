@@ -9,9 +9,7 @@ __metaclass__ = type
 import re
 
 import pytest
-from ansible.errors import AnsibleFilterError
 
-from ansible_collections.gpulab.pytorch_stack.plugins.filter.report import report_table
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._report import (
     ReportError,
     report_data,
@@ -146,14 +144,6 @@ def test_same_rows_in_any_order_give_the_same_data():
 def test_bad_rows_say_what_is_wrong(rows, message):
     with pytest.raises(ReportError, match=re.escape(message)):
         report_data(rows)
-
-
-def test_the_filter_names_itself_and_refuses_what_is_no_list():
-    with pytest.raises(AnsibleFilterError, match=r"report_table: row 0 has no host"):
-        report_table([{"gpu_index": 0}])
-    with pytest.raises(AnsibleFilterError, match=r"report_table: the rows are a str"):
-        report_table("gpu01")
-    assert report_table([gpu("a", 0)], "Lab")["title"] == "Lab"
 
 
 @pytest.mark.parametrize("value, expected", [("true", True), ("False", False), (None, None)])
