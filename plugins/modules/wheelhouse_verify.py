@@ -56,6 +56,11 @@ requirements:
   description: Path of the hash-pinned requirements file.
   returned: always
   type: str
+damaged:
+  description: The wheels of the manifest that are missing in O(path) or differ from it.
+  returned: failure
+  type: list
+  elements: str
 """
 
 import os
@@ -97,7 +102,8 @@ def main():
         module.fail_json(msg="the wheelhouse in %s does not match its manifest: %s. The copy is "
                              "damaged or the controller's cache changed after it was recorded; "
                              "remove the cache entry on the controller and run again"
-                             % (path, "; ".join(problems)), problems=problems)
+                             % (path, "; ".join(problems)), problems=problems,
+                         damaged=sorted(set(problem.split(" ", 1)[0] for problem in problems)))
     pruned = extra_files(path, manifest) if module.params["prune"] else []
     if not module.check_mode:
         for name in pruned:
