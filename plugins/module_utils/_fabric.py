@@ -20,6 +20,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils import _compat_data as _data
+from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._compat import CompatError
 
 MODES = ("auto", "on", "off")
 
@@ -29,12 +30,12 @@ FABRIC_NOT_READY = "not_ready"
 FABRIC_FAILED = "failed"
 FABRIC_UNKNOWN = "unknown"
 
-REMEDY_START = ("start Fabric Manager (systemctl enable --now %s, or run the "
-                "gpulab.pytorch_stack.nvidia_driver role with nvidia_driver_fabric_manager: auto)"
-                % _data.FABRIC_MANAGER_SERVICE)
+_HOW_TO_START = ("systemctl enable --now %s, or run the gpulab.pytorch_stack.nvidia_driver role "
+                 "with nvidia_driver_fabric_manager: auto" % _data.FABRIC_MANAGER_SERVICE)
+REMEDY_START = "start Fabric Manager (%s)" % _HOW_TO_START
 
 
-class FabricError(ValueError):
+class FabricError(CompatError):
     """Bad input, with a message naming the variable and the fix."""
 
 
@@ -49,6 +50,8 @@ def _branch(version):
 def wanted(mode, nvswitch_count, variable="nvidia_driver_fabric_manager"):
     """Whether Fabric Manager belongs on the host: ``auto`` when it has NVSwitches, ``on``
     always (refused without NVSwitches), ``off`` never."""
+    if mode is True or mode is False:     # YAML 1.1 reads a bare on/off as a boolean
+        mode = "on" if mode else "off"
     if mode not in MODES:
         raise FabricError("%s must be one of %s, not %r" % (variable, ", ".join(MODES), mode))
     if mode == "on" and not nvswitch_count:
@@ -164,8 +167,8 @@ def gate_failure(fabric, driver_version=None, fabric_manager_version=None,
         return None
     remedies = []
     if fabric_manager_version is None:
-        remedies.append("install Fabric Manager of the driver's version (%s) and %s"
-                        % (driver_version or "unknown", REMEDY_START.replace("start ", "", 1)))
+        remedies.append("install Fabric Manager of the driver's version (%s) and start it (%s)"
+                        % (driver_version or "unknown", _HOW_TO_START))
     elif driver_version and _strip_revision(fabric_manager_version) != driver_version:
         remedies.append("versions differ: driver %s, Fabric Manager %s - install Fabric Manager "
                         "%s (it must equal the driver exactly) and restart %s"
@@ -183,7 +186,38 @@ def gate_failure(fabric, driver_version=None, fabric_manager_version=None,
     return ("%s: the NVSwitch fabric is %s (%d of %d GPUs ready: %s); CUDA would fail with error "
             "802 (system not yet initialized) although nvidia-smi looks healthy. Remedy: %s."
             % (host, fabric["state"].replace("_", " "), fabric["gpus_ready"], fabric["gpus"],
-               "; ".join(fabric["problems"]) or "no GPU reports a fabric", "; ".join(remedies)))
+               _grouped(fabric["problems"]) or "no GPU reports a fabric", "; ".join(remedies)))
+
+
+def _grouped(problems):
+    """``GPU 0: fabric not started; GPU 1: fabric not started`` -> ``GPUs 0, 1: fabric not
+    started``: one entry per distinct problem, in the order first seen."""
+    order, gpus = [], {}
+    for line in problems:
+        index, _sep, what = line.partition(": ")
+        if what not in gpus:
+            order.append(what)
+            gpus[what] = []
+        gpus[what].append(index.replace("GPU ", "", 1))
+    return "; ".join("%s %s: %s" % ("GPUs" if len(gpus[w]) > 1 else "GPU", ", ".join(gpus[w]), w)
+                     for w in order)
+
+
+def wanted_checked(nvswitches, mode, driver_version="", fabric_manager_version=""):
+    """For the role's preflight: :func:`wanted` from the ``nvswitches`` fact, and when the user
+    set ``nvidia_driver_fabric_manager_version``, :func:`check_version` against
+    ``nvidia_driver_version`` (which must then be set: the version is compared before anything
+    is resolved)."""
+    want = wanted(mode, (nvswitches or {}).get("count", 0))
+    if want and fabric_manager_version:
+        if not driver_version:
+            raise FabricError(
+                "nvidia_driver_fabric_manager_version is %s but nvidia_driver_version is empty: "
+                "Fabric Manager must be the driver's exact version. Set nvidia_driver_version: "
+                "%s too, or leave nvidia_driver_fabric_manager_version empty to follow the driver."
+                % (fabric_manager_version, fabric_manager_version))
+        check_version(driver_version, fabric_manager_version)
+    return want
 
 
 def _strip_revision(package_version):

@@ -224,3 +224,19 @@ def test_no_figure_is_no_verdict():
     assert (found["verdict"], found["reference_gbps"]) == ("no_reference", None)
     assert _fabric.busbw_verdict(200.0, "NVIDIA A100-SXM4-80GB", 8, "nvls")["verdict"] == \
         "no_reference"
+
+
+@pytest.mark.parametrize("mode, expected", [(True, True), (False, False)])
+def test_bare_yaml_on_off_read_as_booleans(mode, expected):
+    assert _fabric.wanted(mode, 4) is expected
+
+
+def test_wanted_checked_compares_versions_before_anything_resolves():
+    switches = {"count": 4, "generation": 3}
+    assert _fabric.wanted_checked(switches, "auto") is True
+    assert _fabric.wanted_checked({"count": 0}, "auto", "", "580.82.07") is False
+    assert _fabric.wanted_checked(switches, "auto", "580.95.05", "580.95.05") is True
+    with pytest.raises(_fabric.FabricError, match="versions? .*580.82.07 but the driver is 580.95.05"):
+        _fabric.wanted_checked(switches, "auto", "580.95.05", "580.82.07")
+    with pytest.raises(_fabric.FabricError, match="nvidia_driver_version is empty"):
+        _fabric.wanted_checked(switches, "on", "", "580.82.07")
