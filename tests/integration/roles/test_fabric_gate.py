@@ -5,7 +5,11 @@ NVML test double's HGX profiles (gpu_facts through nvidia-ml-py, dpkg-query and 
 this machine, where Fabric Manager is not installed), and the nvidia_driver role's Fabric
 Manager preflight refusals, which must stop the run before anything changes."""
 
+import os
+
 import pytest
+
+ROLES = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "roles"))
 
 SYSFS_TASK = """
     - name: gpu
@@ -120,3 +124,47 @@ def test_driver_preflight_decides(localhost_play, mode, switches, wanted):
         "nvidia_driver_fabric_manager": mode, "nvidia_driver_source": "cuda_repo",
         "gpu_preflight": {"container": False, "nvswitches": {"count": switches}}})
     assert results["after"]["msg"] is wanted
+
+
+INSTALL_TASKS = """
+    - name: facts
+      ansible.builtin.setup:
+        gather_subset: [min]
+    - name: decide
+      ansible.builtin.include_role:
+        name: gpulab.pytorch_stack.nvidia_driver
+        tasks_from: fabric_manager_preflight.yml
+        public: true
+    - name: transaction
+      ansible.builtin.debug:
+        msg: "{{ __nvidia_driver_fm_install }}"
+    - name: hold
+      ansible.builtin.debug:
+        msg: "{{ lookup('ansible.builtin.template', pref_template) }}"
+      when: __nvidia_driver_fm_install | length > 0
+"""
+
+
+@pytest.mark.parametrize("pkg_mgr, driver, generation, container, expected", [
+    ("apt", "535.261.03", 3, False, ["nvidia-fabricmanager-535=535.261.03-*"]),
+    ("apt", "580.95.05", 3, False, ["nvidia-fabricmanager=580.95.05-*"]),
+    ("apt", "580.95.05", 4, False, ["nvidia-fabricmanager=580.95.05-*", "nvlsm",
+                                    "infiniband-diags", "libnvsdm"]),
+    ("dnf", "570.195.03", 3, False, ["nvidia-fabric-manager-570.195.03"]),
+    ("apt", "580.95.05", 3, True, []),       # a container: the host owns the switches
+])
+def test_fabric_manager_joins_the_driver_install_transaction(localhost_play, pkg_mgr, driver,
+                                                            generation, container, expected):
+    """What packages_apt.yml / packages_dnf.yml add to the driver's own install, so a first
+    install and a rolling upgrade move Fabric Manager and the driver in one transaction."""
+    results = localhost_play(INSTALL_TASKS, {
+        "nvidia_driver_source": "cuda_repo", "__nvidia_driver_pkg_manager": pkg_mgr,
+        "__nvidia_driver_target_version": driver, "ansible_managed": "managed",
+        "pref_template": os.path.join(ROLES, "nvidia_driver", "templates", "fabricmanager.pref.j2"),
+        "gpu_preflight": {"container": container,
+                          "nvswitches": {"count": 4, "generation": generation}}})
+    assert results["transaction"]["msg"] == expected
+    if expected and pkg_mgr == "apt":
+        hold = results["hold"]["msg"]
+        name = expected[0].split("=")[0]
+        assert "Package: %s\nPin: version %s-*\nPin-Priority: 1001" % (name, driver) in hold
