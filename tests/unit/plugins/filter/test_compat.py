@@ -11,8 +11,12 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.gpulab.pytorch_stack.plugins.filter.compat import FilterModule
+from ansible_collections.gpulab.pytorch_stack.plugins.filter.fabric import (
+    FilterModule as FabricFilterModule,
+)
 
-FILTERS = FilterModule().filters()
+# Every filter file's filters: each needs its documentation file (the tests below).
+FILTERS = dict(FilterModule().filters(), **FabricFilterModule().filters())
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 FILTER_DIR = os.path.join(REPO, "plugins", "filter")
 
