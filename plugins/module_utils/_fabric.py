@@ -131,8 +131,8 @@ def summary(gpus, nvswitch_count=0):
             continue
         if state == "completed":
             failed += 1
-            problems.append("GPU %s: fabric completed with NVML error %s" % (gpu.get("index"),
-                                                                               status))
+            problems.append("GPU %s: fabric completed with NVML error %s"
+                            % (gpu.get("index"), status))
         elif state in ("not_started", "in_progress"):
             pending += 1
             problems.append("GPU %s: fabric %s" % (gpu.get("index"), state.replace("_", " ")))

@@ -153,8 +153,8 @@ INSTALL_TASKS = """
     ("dnf", "570.195.03", 3, False, ["nvidia-fabric-manager-570.195.03"]),
     ("apt", "580.95.05", 3, True, []),       # a container: the host owns the switches
 ])
-def test_fabric_manager_joins_the_driver_install_transaction(localhost_play, pkg_mgr, driver,
-                                                            generation, container, expected):
+def test_fabric_manager_joins_the_driver_install_transaction(
+        localhost_play, pkg_mgr, driver, generation, container, expected):
     """What packages_apt.yml / packages_dnf.yml add to the driver's own install, so a first
     install and a rolling upgrade move Fabric Manager and the driver in one transaction."""
     results = localhost_play(INSTALL_TASKS, {
