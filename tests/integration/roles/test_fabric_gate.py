@@ -116,16 +116,6 @@ def test_driver_preflight_refuses_bad_fabric_manager_settings(localhost_play, ca
     assert "after" not in results
 
 
-@pytest.mark.parametrize("mode, switches, wanted", [
-    ("auto", 4, True), ("off", 4, False),
-])
-def test_driver_preflight_decides(localhost_play, mode, switches, wanted):
-    results = localhost_play(PREFLIGHT_TASKS, {
-        "nvidia_driver_fabric_manager": mode, "nvidia_driver_source": "cuda_repo",
-        "gpu_preflight": {"container": False, "nvswitches": {"count": switches}}})
-    assert results["after"]["msg"] is wanted
-
-
 INSTALL_TASKS = """
     - name: facts
       ansible.builtin.setup:
