@@ -117,6 +117,20 @@ ansible_facts:
           description: Number of entries in C(pci_gpus).
           type: int
           sample: 8
+        nvswitches:
+          description:
+            - The NVSwitches of the host (HGX/DGX boards). C(devices) are the NVIDIA PCI
+              functions of class C(0x0680), which the driver claims as NVSwitches, each with
+              C(pci_bus_id), C(device_id), C(generation) (2 HGX A100, 3 HGX H100/H200, or
+              V(null) for an id the compatibility data does not know) and C(driver).
+            - Gen-4 switches (HGX B200-class) are found by their InfiniBand switch-management
+              functions (C(SW_MNG) in C(/sys/class/infiniband/*/device/vpd)), listed in
+              C(ib_switch_managers).
+            - C(count) is the number of switches, C(generation) the highest found or V(null).
+          type: dict
+          sample: {"count": 4, "generation": 3, "ib_switch_managers": [],
+                   "devices": [{"pci_bus_id": "0000:05:00.0", "device_id": "0x22a3",
+                                "generation": 3, "driver": "nvidia-nvswitch"}]}
         disk:
           description: Free space where the stack goes, what is needed and whether it fits.
           type: dict
@@ -136,7 +150,10 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._pci import list_nvidia_gpus
+from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._pci import (
+    list_nvidia_gpus,
+    list_nvswitches,
+)
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._preflight import (
     container_type,
     free_disk_mib,
@@ -186,6 +203,7 @@ def main():
         "secure_boot_source": source,
         "pci_gpus": gpus,
         "pci_gpu_count": len(gpus),
+        "nvswitches": list_nvswitches(sysfs_root),
         "disk": disk,
     }
     module.exit_json(changed=False, ansible_facts={"gpu_preflight": facts})

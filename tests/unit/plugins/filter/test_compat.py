@@ -12,6 +12,9 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.gpulab.pytorch_stack.plugins.filter.compat import FilterModule
 from ansible_collections.gpulab.pytorch_stack.plugins.filter.conda import FilterModule as CondaFilters
+from ansible_collections.gpulab.pytorch_stack.plugins.filter.fabric import (
+    FilterModule as FabricFilterModule,
+)
 from ansible_collections.gpulab.pytorch_stack.plugins.filter.report import (
     FilterModule as ReportFilterModule,
 )
@@ -21,6 +24,8 @@ COMPAT_FILTERS = FilterModule().filters()
 # conda.py: condarc): the documentation tests below cover them all.
 FILTERS = dict(COMPAT_FILTERS, **ReportFilterModule().filters())
 FILTERS.update(CondaFilters().filters())
+# fabric.py: fabric_manager_wanted, fabric_manager_packages, fabric_gate_message.
+FILTERS.update(FabricFilterModule().filters())
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 FILTER_DIR = os.path.join(REPO, "plugins", "filter")
 
