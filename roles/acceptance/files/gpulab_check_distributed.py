@@ -80,7 +80,7 @@ def judge(result, min_busbw=0.0):
                        % (max(row["bytes"] for row in sweep), result["max_bytes"]))
     if any(not row.get("correct", True) for row in sweep):
         reasons.append("an all-reduce returned a wrong sum")
-    if not result.get("ddp_step", {}).get("same_weights"):
+    if not (result.get("ddp_step") or {}).get("same_weights"):
         reasons.append("after one DDP step the weights differ between ranks"
                        if result.get("ddp_step") else "the DDP step did not run")
     if min_busbw and result.get("device_kind") == "GPU" and sweep:
@@ -100,7 +100,7 @@ def summary(result):
     return "%s x%d (%s): peak busbw %.2f GB/s at %s, DDP step %s" % (
         result.get("backend"), result.get("nproc", 0), result.get("device_kind"),
         result.get("peak_busbw_gbps") or 0.0, human(result.get("peak_bytes") or 0),
-        "ok" if result.get("ddp_step", {}).get("same_weights") else "failed")
+        "ok" if (result.get("ddp_step") or {}).get("same_weights") else "failed")
 
 
 def human(nbytes):

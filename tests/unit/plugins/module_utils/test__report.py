@@ -138,7 +138,7 @@ def test_html_is_self_contained():
 def test_markdown_cells_cannot_break_the_table(cell):
     md = render_markdown([gpu("a", 0, passed=False, reasons=[cell])])
     row = [l for l in md.splitlines() if l.startswith("| FAIL")][0]
-    assert len(re.findall(r"(?<!\\)\|", row)) == 13
+    assert len(re.findall(r"(?<!\\)\|", row)) == 14
 
 
 def test_notes_carry_reasons_nvml_state_and_remedy():
@@ -190,3 +190,18 @@ def test_unknown_format_is_refused():
 @pytest.mark.parametrize("value, expected", [("true", True), ("False", False), (None, None)])
 def test_passed_accepts_ansible_style_strings(value, expected):
     assert sort_rows([{"host": "a", "passed": value}])[0]["passed"] is expected
+
+
+def test_the_named_checks_are_a_column_in_every_format():
+    checks = {"compile": {"name": "compile", "passed": True, "summary": "mode default, 3.1 s"},
+              "extension": {"name": "extension", "passed": False, "summary": "failed"},
+              "distributed": {"name": "distributed", "passed": True, "skipped": True,
+                              "summary": "off (acceptance_distributed_check: false)"}}
+    row = cpu("h1")
+    row["checks"] = checks
+    text = "compile PASS (mode default, 3.1 s); distributed off; extension FAIL (failed)"
+    files = render([row])
+    assert "| Checks |" in files["report.md"] and text in files["report.md"]
+    assert "<th>Checks</th>" in files["report.html"] and escape(text) in files["report.html"]
+    assert json.loads(files["report.json"])["rows"][0]["checks"] == checks
+    assert "| - |" in render_markdown([cpu("h2")])   # a row without checks
