@@ -269,3 +269,31 @@ def test_compile_warms_up_even_with_zero_warmup_steps(monkeypatch):
     images = torch.zeros((128, 3, 32, 32), dtype=torch.uint8)
     trainer.warm_up(images, torch.zeros(128, dtype=torch.int64))
     assert rows == [64]
+
+
+def test_compiled_epoch_reports_compile_time_apart(data):
+    run = train(data, "--device", "cpu", "--compile", "--limit-train", "512", "--limit-test", "64")
+    report = run.report
+    assert run.code == 0, report["reasons"]
+    assert report["compile"] is True and report["compile_mode"] == "default"
+    # compiling happens in the untimed warm-up; the epoch and images/s count the epoch only
+    assert report["compile_seconds"] == report["warmup_seconds"] > 0
+    assert report["images_per_second"] == round(512 / report["epoch_seconds"], 1)
+
+
+def test_an_eager_run_has_no_compile_time(data):
+    report = train(data, "--device", "cpu", "--limit-train", "256").report
+    assert report["compile"] is False and report["compile_seconds"] is None
+
+
+def test_two_gloo_processes_via_torchrun_all_reduce_and_take_a_ddp_step(tmp_path):
+    proc = subprocess.run([sys.executable, str(FILES / "gpulab_check_distributed.py"),
+                           "--work-dir", str(tmp_path), "--device", "cpu",
+                           "--max-bytes", str(4 << 20)],
+                          stdout=subprocess.PIPE, universal_newlines=True, check=False)
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert proc.returncode == 0 and report["passed"], report
+    assert (report["backend"], report["nproc"], report["device_kind"]) == ("gloo", 2, "CPU")
+    assert [r["bytes"] for r in report["sweep"]][-1] == 4 << 20
+    assert report["peak_busbw_gbps"] == max(r["busbw_gbps"] for r in report["sweep"])
+    assert report["ddp_step"]["same_weights"] is True
