@@ -55,7 +55,7 @@ def test_writes_the_three_files_failures_first(report):
     with open(files["md"], encoding="utf-8") as handle:
         markdown = handle.read()
     assert "Lab acceptance \u2014 week 47" in markdown
-    table = markdown.splitlines()[markdown.splitlines().index("|" + "---|" * 12) + 1:]
+    table = markdown.splitlines()[markdown.splitlines().index("|" + "---|" * 13) + 1:]
     hosts = [line.split("|")[2].strip() for line in table]
     assert hosts[0] == "gpu02" and sorted(hosts) == ["cpu01", "gpu01", "gpu02"]
     assert "below the minimum" in table[0]
