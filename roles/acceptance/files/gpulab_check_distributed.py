@@ -140,7 +140,7 @@ def worker(args):
         correct = float(data[0]) == float(world * (world + 1) // 2) == float(data[-1])
         dist.barrier()
         start = time.perf_counter()
-        for _ in range(iters):
+        for _iteration in range(iters):
             dist.all_reduce(data)
         sync()
         seconds = (time.perf_counter() - start) / iters
@@ -207,7 +207,7 @@ def launch(args):
     start = time.perf_counter()
     try:
         proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              universal_newlines=True, timeout=args.timeout)
+                              universal_newlines=True, timeout=args.timeout, check=False)
         output, code = proc.stdout, proc.returncode
     except subprocess.TimeoutExpired as exc:
         output, code = (exc.output or ""), "timeout after %ss" % args.timeout

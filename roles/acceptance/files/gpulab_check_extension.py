@@ -72,7 +72,7 @@ def arch_targets(arch_list):
         entry = entry.replace("+PTX", "")
         if not entry:
             continue
-        major, _, minor = entry.partition(".")
+        major, _dot, minor = entry.partition(".")
         targets.append("sm_%s%s" % (major, minor or "0"))
     return targets
 
