@@ -93,7 +93,8 @@ def test_the_acceptance_report_has_the_three_checks_cpu_labelled(host):
     report = last["reports"][0]
     assert report["compile"] is True and report["compile_mode"] == "default"
     assert report["compile_seconds"] > 0 and report["epoch_seconds"] > 0
-    assert report["images_per_second"] == round(report["train_images"] / report["epoch_seconds"], 1)
+    # images/s counts the epoch only (epoch_seconds is rounded to the millisecond)
+    assert abs(report["images_per_second"] * report["epoch_seconds"] - report["train_images"]) < 50
     assert last["checks"]["extension"]["device_kind"] == "CPU"
     assert last["checks"]["extension"]["cuda_kernel"]["sass"] == ["sm_80", "sm_90"]
     assert last["checks"]["distributed"]["backend"] == "gloo"
