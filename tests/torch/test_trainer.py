@@ -297,3 +297,15 @@ def test_two_gloo_processes_via_torchrun_all_reduce_and_take_a_ddp_step(tmp_path
     assert [r["bytes"] for r in report["sweep"]][-1] == 4 << 20
     assert report["peak_busbw_gbps"] == max(r["busbw_gbps"] for r in report["sweep"])
     assert report["ddp_step"]["same_weights"] is True
+
+
+def test_a_torchrun_past_its_deadline_is_killed_with_its_workers_and_named(tmp_path):
+    proc = subprocess.run([sys.executable, str(FILES / "gpulab_check_distributed.py"),
+                           "--work-dir", str(tmp_path), "--device", "cpu", "--timeout", "2"],
+                          stdout=subprocess.PIPE, universal_newlines=True, check=False, timeout=120)
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert proc.returncode == 1 and report["passed"] is False
+    assert "no end within 2 s (--timeout, acceptance_timeout_s)" in report["error"]
+    assert "workers killed" in report["reasons"][0]
+    left = subprocess.run(["pgrep", "-f", str(tmp_path)], stdout=subprocess.PIPE, check=False)
+    assert left.stdout == b"", "torchrun or a worker outlived the deadline"

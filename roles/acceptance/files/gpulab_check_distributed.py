@@ -6,8 +6,12 @@ usage: gpulab_check_distributed.py --work-dir DIR [--device cuda|cpu] [--min-bus
                                    [--max-bytes N] [--timeout S]
 
 With GPUs (torch.cuda.device_count() > 0, after CUDA_VISIBLE_DEVICES): torchrun
---standalone --nproc_per_node=<GPUs> with the NCCL backend; without: 2 processes with gloo,
-labelled CPU. Every process all-reduces float32 messages from 1 KiB up to --max-bytes
+--nproc_per_node=<GPUs> with the NCCL backend; without: 2 processes with gloo, labelled CPU.
+One node, so the rendezvous is static on the loopback address (127.0.0.1, a free port) and
+gloo binds to the loopback device: the host's name need not resolve (on a host-network
+container or an offline host it may not, and looking it up can hang). Every step has a
+deadline: the process group's timeout and --timeout for the whole torchrun, after which the
+whole process group of torchrun and its workers is killed and the report says so. Every process all-reduces float32 messages from 1 KiB up to --max-bytes
 (default 1 GiB on GPUs, 64 MiB on the CPU) and times them; rank 0 reports per size
 algbw = bytes / seconds and busbw = algbw x 2(n-1)/n (the bus bandwidth of nccl-tests'
 all_reduce_perf, comparable across process counts), the peak busbw and the size it was
@@ -19,8 +23,11 @@ The pure functions (bus_bandwidth, plan, judge) need no torch.
 """
 
 import argparse
+import datetime
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -125,7 +132,8 @@ def worker(args):
     else:
         torch.set_num_threads(1)
         device = torch.device("cpu")
-    dist.init_process_group(backend)
+    # a collective that waits longer than this fails instead of hanging (gloo and NCCL)
+    dist.init_process_group(backend, timeout=datetime.timedelta(seconds=args.step_timeout))
 
     def sync():
         if device.type == "cuda":
@@ -182,6 +190,35 @@ def worker(args):
 
 # --- the launcher ---------------------------------------------------------------------------
 
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+    finally:
+        sock.close()
+
+
+def run_bounded(command, env, timeout):
+    """(output, exit code, or why it was killed) of ``command`` in a session of its own.
+
+    On the deadline the whole process group is killed: torchrun's workers hold the output pipe,
+    so killing torchrun alone would leave the read waiting on them."""
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            universal_newlines=True, env=env, start_new_session=True)
+    try:
+        output, _ = proc.communicate(timeout=timeout)
+        return output, proc.returncode
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        output, _ = proc.communicate()
+        return output, ("no end within %g s (--timeout, acceptance_timeout_s): torchrun and its "
+                        "workers killed" % timeout)
+
 def launch(args):
     import torch
     import torch.distributed as dist
@@ -200,17 +237,16 @@ def launch(args):
     result_path = os.path.join(args.work_dir, "distributed.json")
     if os.path.exists(result_path):
         os.unlink(result_path)
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
+    command = [sys.executable, "-m", "torch.distributed.run", "--nnodes=1", "--node_rank=0",
+               "--master_addr=127.0.0.1", "--master_port=%d" % free_port(), "--max_restarts=0",
                "--nproc_per_node=%d" % how["nproc"], os.path.abspath(__file__), "--worker",
                "--backend", how["backend"], "--max-bytes", str(how["max_bytes"]),
-               "--result", result_path]
+               "--step-timeout", str(max(30, int(args.timeout // 2))), "--result", result_path]
+    env = dict(os.environ)
+    if how["backend"] == "gloo":
+        env.setdefault("GLOO_SOCKET_IFNAME", "lo")
     start = time.perf_counter()
-    try:
-        proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              universal_newlines=True, timeout=args.timeout, check=False)
-        output, code = proc.stdout, proc.returncode
-    except subprocess.TimeoutExpired as exc:
-        output, code = (exc.output or ""), "timeout after %ss" % args.timeout
+    output, code = run_bounded(command, env, args.timeout)
     report["seconds"] = round(time.perf_counter() - start, 2)
     try:
         with open(result_path) as handle:
@@ -236,6 +272,7 @@ def main(argv=None):
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--backend", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
+    parser.add_argument("--step-timeout", type=int, default=300, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         return worker(args)
