@@ -159,10 +159,14 @@ def checks_text(row):
     parts = []
     for name in sorted(checks):
         check = checks[name] if isinstance(checks[name], dict) else {}
-        verdict = ("off" if check.get("skipped") else "PASS" if check.get("passed") is True
-                   else "FAIL")
+        # skipped with a reason (the release's compiler cannot run on this Python) is not
+        # "off" (a setting) and not a silent PASS: it says so and why
+        verdict = ("SKIPPED" if check.get("skip_reason") else "off" if check.get("skipped")
+                   else "PASS" if check.get("passed") is True else "FAIL")
         text = "%s %s" % (name, verdict)
-        if check.get("summary") and not check.get("skipped"):
+        if check.get("skip_reason"):
+            text += " (%s)" % check["skip_reason"]
+        elif check.get("summary") and not check.get("skipped"):
             text += " (%s)" % check["summary"]
         parts.append(text)
     return "; ".join(parts)

@@ -182,6 +182,13 @@ def run(args):
     tools = {"python": sys.executable, "python_h": python_h if os.path.isfile(python_h) else None,
              "cxx": shutil.which(os.environ.get("CXX") or "c++"), "ninja": _ninja()}
     cuda = None if args.no_cuda else _cuda_layout()
+    cpu_only_note = None
+    if cuda is not None and not cuda["cuda_home"] and not args.device.startswith("cuda"):
+        # A CPU host without any CUDA toolkit (no cuda_toolkit layer): nothing to build CUDA
+        # kernels with, and nothing to run them on. Said in the report, not a failure; a GPU
+        # host without a toolkit still fails with the fix.
+        cpu_only_note = "not built: no CUDA toolkit on this CPU host (CUDA_HOME unset, no nvcc)"
+        cuda = None
     report["tools"] = dict(tools, cuda=cuda)
     missing = missing_tools(tools["python"], tools["python_h"], tools["cxx"], tools["ninja"],
                             cuda)
@@ -218,6 +225,8 @@ def run(args):
         report["reasons"].append("the C++ operator did not build: %s" % _first_line(exc))
 
     if cuda is None:
+        if cpu_only_note:
+            report["cuda_kernel"] = {"built": False, "skipped": True, "note": cpu_only_note}
         report["passed"] = not report["reasons"]
         return report
     start = time.perf_counter()
@@ -268,7 +277,9 @@ def summary(report):
     if report.get("cpp_op"):
         parts.append("C++ op %s" % ("built+ran" if report["cpp_op"].get("ran") else "failed"))
     kernel = report.get("cuda_kernel")
-    if kernel:
+    if kernel and kernel.get("skipped"):
+        parts.append("CUDA kernel not built: no CUDA toolkit")
+    elif kernel:
         parts.append("CUDA kernel %s for %s" % (
             "built+ran" if kernel.get("ran") else "built" if kernel.get("built") else "failed",
             "+".join(kernel.get("sass") or kernel.get("expected_sass") or [])))

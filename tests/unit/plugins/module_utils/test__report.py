@@ -205,3 +205,14 @@ def test_the_named_checks_are_a_column_in_every_format():
     assert "<th>Checks</th>" in files["report.html"] and escape(text) in files["report.html"]
     assert json.loads(files["report.json"])["rows"][0]["checks"] == checks
     assert "| - |" in render_markdown([cpu("h2")])   # a row without checks
+
+
+def test_a_check_skipped_for_a_reason_says_skipped_and_why_not_pass_or_off():
+    row = cpu("h1")
+    row["checks"] = {"compile": {"name": "compile", "passed": True, "skipped": True,
+                                 "skip_reason": "torch.compile of torch 2.0.1 does not run on Python 3.11",
+                                 "summary": "skipped: torch.compile of torch 2.0.1 ..."}}
+    files = render([row])
+    text = "compile SKIPPED (torch.compile of torch 2.0.1 does not run on Python 3.11)"
+    assert text in files["report.md"] and escape(text) in files["report.html"]
+    assert "compile PASS" not in files["report.md"] and "compile off" not in files["report.md"]
