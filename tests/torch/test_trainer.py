@@ -10,6 +10,7 @@ minute. Uses --device cuda:99 for the no-GPU path so it means the same on a host
 import collections
 import importlib.util
 import json
+import os
 import pickle
 import subprocess
 import sys
@@ -309,3 +310,17 @@ def test_a_torchrun_past_its_deadline_is_killed_with_its_workers_and_named(tmp_p
     assert "workers killed" in report["reasons"][0]
     left = subprocess.run(["pgrep", "-f", str(tmp_path)], stdout=subprocess.PIPE, check=False)
     assert left.stdout == b"", "torchrun or a worker outlived the deadline"
+
+
+def test_the_extension_check_builds_and_runs_a_cpp_op_with_cpp_extension(tmp_path):
+    # --no-cuda: this machine has no CUDA toolkit; the CUDA kernel build is the pytorch2
+    # scenario's (NVIDIA's pip CUDA 13.0). The C++ op is built for real with ninja and g++.
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+    proc = subprocess.run([sys.executable, str(FILES / "gpulab_check_extension.py"),
+                           "--build-dir", str(tmp_path), "--device", "cpu", "--no-cuda"],
+                          stdout=subprocess.PIPE, universal_newlines=True, check=False,
+                          timeout=900, env=env)
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert proc.returncode == 0 and report["passed"], report["reasons"]
+    assert report["cpp_op"] == dict(report["cpp_op"], built=True, ran=True, correct=True)
+    assert report["device_kind"] == "CPU" and report["summary"] == "C++ op built+ran (CPU)"

@@ -190,11 +190,13 @@ def run(args):
         cpu_only_note = "not built: no CUDA toolkit on this CPU host (CUDA_HOME unset, no nvcc)"
         cuda = None
     report["tools"] = dict(tools, cuda=cuda)
-    missing = missing_tools(tools["python"], tools["python_h"], tools["cxx"], tools["ninja"],
-                            cuda)
+    missing = missing_tools(tools["python"], tools["python_h"], tools["cxx"], tools["ninja"])
     if missing:
         report["reasons"] = missing
         return report
+    # What the CUDA build lacks does not stop the C++ operator: both are reported.
+    cuda_missing = missing_tools(tools["python"], tools["python_h"], tools["cxx"], tools["ninja"],
+                                 cuda) if cuda is not None else []
     if tools["ninja"] and os.path.dirname(tools["ninja"]) not in os.environ["PATH"].split(":"):
         os.environ["PATH"] = os.path.dirname(tools["ninja"]) + ":" + os.environ["PATH"]
 
@@ -228,6 +230,11 @@ def run(args):
         if cpu_only_note:
             report["cuda_kernel"] = {"built": False, "skipped": True, "note": cpu_only_note}
         report["passed"] = not report["reasons"]
+        return report
+    if cuda_missing:
+        report["cuda_kernel"] = {"built": False, "cuda_home": cuda["cuda_home"]}
+        report["reasons"].extend(cuda_missing)
+        report["passed"] = False
         return report
     start = time.perf_counter()
     expected = arch_targets(cuda["arch_list"])
