@@ -16,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import difflib
+import math
 import posixpath
 import re
 
@@ -191,7 +192,7 @@ def acceptance_problems(settings):
                 problems.append("%s %r must be %s" % (key, settings.get(key), what))
     if settings.get("acceptance_min_busbw_gbps") is not None:
         busbw = number("acceptance_min_busbw_gbps")
-        if busbw is None or not busbw > 0 or busbw != busbw or busbw == float("inf"):
+        if busbw is None or math.isnan(busbw) or busbw <= 0 or math.isinf(busbw):
             problems.append("acceptance_min_busbw_gbps %r must be a positive number of GB/s (e.g. 100), "
                             "or null for no minimum" % (settings.get("acceptance_min_busbw_gbps"),))
     if "acceptance_compile_mode" in settings and settings.get("acceptance_compile_mode") not in COMPILE_MODES:

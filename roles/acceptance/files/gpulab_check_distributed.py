@@ -208,16 +208,17 @@ def run_bounded(command, env, timeout):
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             universal_newlines=True, env=env, start_new_session=True)
     try:
-        output, _ = proc.communicate(timeout=timeout)
+        output = proc.communicate(timeout=timeout)[0]
         return output, proc.returncode
     except subprocess.TimeoutExpired:
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except OSError:
             pass
-        output, _ = proc.communicate()
+        output = proc.communicate()[0]
         return output, ("no end within %g s (--timeout, acceptance_timeout_s): torchrun and its "
                         "workers killed" % timeout)
+
 
 def launch(args):
     import torch
