@@ -31,7 +31,7 @@ SCENARIOS ?= default hostile cuda_repo_mirror pytorch2 pytorch2_releases cluster
 # Scenarios the ansible-core 2.21 leg (make test-2.21) runs.
 SCENARIOS_2_21 ?= default cluster
 
-.PHONY: help venv collection docker image lint unit integration sanity changelog release molecule test test-2.21 demo clean
+.PHONY: help venv collection docker image lint unit integration sanity torchtests changelog release molecule test test-2.21 demo clean
 
 help:
 	@echo "make demo         provision a throwaway Debian 12 container host with site.yml"
@@ -42,6 +42,7 @@ help:
 	@echo "make sanity       ansible-test sanity + units from a copy at ansible_collections/"
 	@echo "make changelog    antsibull-changelog lint (fragments) and lint-changelog-yaml"
 	@echo "make release      fold changelogs/fragments into the galaxy.yml version, CHANGELOG.md"
+	@echo "make torchtests   the acceptance trainer's and checks' own tests (tests/torch), CPU torch venv"
 	@echo "make molecule     every molecule scenario ($(SCENARIOS))"
 	@echo "make test-2.21    lint unit integration sanity + $(SCENARIOS_2_21) under ansible-core 2.21, Python 3.13"
 	@echo "make clean        remove .venv, .collections and caches (not the Docker image)"
@@ -85,6 +86,24 @@ changelog: collection
 release: collection
 	antsibull-changelog release --version $$(sed -n 's/^version: *//p' galaxy.yml)
 
+# The acceptance scripts' own tests need torch (and a C++ compiler, Python.h, ninja): a venv of
+# its own under .cache, built once from the controller's wheelhouse cache where the pytorch2
+# scenario left one (else PyPI), with the pins the pytorch2 role installs.
+TORCH_VENV  := $(CURDIR)/.cache/torch-venv
+TORCH_PINS  := torch==2.14.1 ninja==1.13.2 pytest
+TORCH_STAMP := $(TORCH_VENV)/.installed-$(shell echo '$(TORCH_PINS)' | sha256sum | cut -c1-12)
+
+$(TORCH_STAMP):
+	test -x $(TORCH_VENV)/bin/python || $(PYTHON) -m venv $(TORCH_VENV)
+	$(TORCH_VENV)/bin/pip install -q --disable-pip-version-check \
+	  $$(for d in $(HOME)/.cache/gpulab/wheelhouse/*/; do test -d "$$d" && echo --find-links "$$d"; done) \
+	  $(TORCH_PINS)
+	rm -f $(TORCH_VENV)/.installed-*
+	touch $@
+
+torchtests: $(TORCH_STAMP)
+	cd tests/torch && PATH=$(TORCH_VENV)/bin:$$PATH $(TORCH_VENV)/bin/python -m pytest -q .
+
 molecule: collection image
 	for s in $(SCENARIOS); do \
 	  echo "=== molecule scenario $$s"; t0=$$(date +%s); \
@@ -92,7 +111,7 @@ molecule: collection image
 	  echo "=== molecule scenario $$s passed in $$(( $$(date +%s) - t0 )) s"; \
 	done
 
-test: lint changelog unit integration sanity molecule test-2.21
+test: lint changelog unit integration sanity torchtests molecule test-2.21
 
 test-2.21: docker
 	scripts/build-test-image.sh

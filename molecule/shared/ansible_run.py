@@ -36,3 +36,30 @@ def recap(stdout):
     """The PLAY RECAP counters per host: {host: {"ok": n, "changed": n, ...}}."""
     return {m["host"]: {k: int(v) for k, v in m.groupdict().items() if k != "host"}
             for m in RECAP_LINE.finditer(ANSI.sub("", stdout))}
+
+
+# The controller's cluster table is written once per run (run_once, delegated to localhost), so
+# its change is reported on the first host of the play: a change of the controller's file, not
+# of that host.
+REPORT_TASKS = (
+    "gpulab.pytorch_stack.acceptance : Create the cluster report directory on the controller",
+    "gpulab.pytorch_stack.acceptance : Write the cluster report (report.md, report.html, report.json) on the controller",
+)
+
+
+def changed_tasks(stdout):
+    """{host: [the names of the tasks that reported changed on it]} from the default callback."""
+    changed, task = {}, None
+    for line in ANSI.sub("", stdout).splitlines():
+        banner = re.match(r"^TASK \[(.*)\] \**$", line)
+        if banner:
+            task = banner.group(1)
+        hit = re.match(r"^changed: \[([^\]]+?)(?: -> [^\]]+)?\]", line)
+        if hit:
+            changed.setdefault(hit.group(1), []).append(task)
+    return changed
+
+
+def host_changes(stdout, host):
+    """The tasks that changed something on host itself (the controller's table left out)."""
+    return [task for task in changed_tasks(stdout).get(host, []) if task not in REPORT_TASKS]

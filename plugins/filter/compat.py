@@ -14,6 +14,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils import _compat
+from ansible_collections.gpulab.pytorch_stack.plugins.module_utils import _devices
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._filters import filters
 
 
@@ -41,4 +42,6 @@ class FilterModule(object):
             nvidia_pci_device=_compat.pci_device_info,
             nvidia_open_kernel_supported=_compat.nvidia_open_kernel_supported,
             nvidia_open_kernel_required=_compat.nvidia_open_kernel_required,
+            # CUDA_VISIBLE_DEVICES
+            visible_devices_problems=_devices.visible_devices_problems,
         )

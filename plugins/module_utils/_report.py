@@ -152,6 +152,27 @@ def notes(row):
     return "; ".join(parts)
 
 
+def checks_text(row):
+    """The named checks of a row: ``compile PASS; distributed PASS (gloo x2 (CPU) ...)``."""
+    checks = row.get("checks")
+    if not isinstance(checks, dict) or not checks:
+        return EMPTY
+    parts = []
+    for name in sorted(checks):
+        check = checks[name] if isinstance(checks[name], dict) else {}
+        # skipped with a reason (the release's compiler cannot run on this Python) is not
+        # "off" (a setting) and not a silent PASS: it says so and why
+        verdict = ("SKIPPED" if check.get("skip_reason") else "off" if check.get("skipped")
+                   else "PASS" if check.get("passed") is True else "FAIL")
+        text = "%s %s" % (name, verdict)
+        if check.get("skip_reason"):
+            text += " (%s)" % check["skip_reason"]
+        elif check.get("summary") and not check.get("skipped"):
+            text += " (%s)" % check["summary"]
+        parts.append(text)
+    return "; ".join(parts)
+
+
 def summarize(rows):
     """Counts over normalised rows."""
     return {
@@ -176,12 +197,12 @@ def cells(row):
         row["data_source"] or EMPTY, _fmt(row["epoch_seconds"], "{0:.2f}"),
         _fmt(row["images_per_second"], "{0:,.0f}"),
         _fmt(None if row["test_accuracy"] is None else 100 * row["test_accuracy"], "{0:.1f}%"),
-        notes(row) or EMPTY,
+        checks_text(row), notes(row) or EMPTY,
     ]
 
 
 HEADERS = ["Status", "Host", "Device", "Driver", "CUDA", "cuDNN", "torch", "Data",
-           "Epoch s", "Images/s", "Accuracy", "Notes"]
+           "Epoch s", "Images/s", "Accuracy", "Checks", "Notes"]
 
 
 def summary_line(summary):

@@ -14,7 +14,7 @@ import pytest
 import testinfra
 
 sys.path.insert(0, os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "molecule", "shared"))
-from ansible_run import recap, run_playbook  # noqa: E402
+from ansible_run import changed_tasks, host_changes, recap, run_playbook  # noqa: E402
 
 HEALTHY = ("gpulab-cluster-h100", "gpulab-cluster-a100", "gpulab-cluster-cpu")
 MISMATCH = "gpulab-cluster-mismatch"
@@ -104,19 +104,6 @@ def test_the_cluster_table_lists_every_host_with_its_state(first_run):
     assert "mismatch" in by_host[MISMATCH][0]["remedy"].lower()
 
 
-def _changed_tasks(stdout):
-    """{host: [task names that reported changed]} from the default callback's output."""
-    changed, task = {}, None
-    for line in stdout.splitlines():
-        banner = re.match(r"^TASK \[(.*)\] \**$", line)
-        if banner:
-            task = banner.group(1)
-        hit = re.match(r"^changed: \[([^\]]+?)(?: -> [^\]]+)?\]", line)
-        if hit:
-            changed.setdefault(hit.group(1), []).append(task)
-    return changed
-
-
 def test_a_second_run_changes_nothing_on_the_healthy_hosts(second_run):
     """Nothing on a healthy host changes; the controller's cluster table does (it gains the
     failed and unreachable hosts), and that change is reported on the host its one write ran
@@ -124,11 +111,7 @@ def test_a_second_run_changes_nothing_on_the_healthy_hosts(second_run):
     counts = recap(second_run.stdout)
     for name in HEALTHY:
         assert counts[name]["failed"] == 0, counts
-    changed = _changed_tasks(second_run.stdout)
-    for name in HEALTHY:
-        tasks = set(changed.get(name, []))
-        assert tasks <= {"gpulab.pytorch_stack.acceptance : Write the cluster report "
-                         "(report.md, report.html, report.json) on the controller"}, changed
+        assert host_changes(second_run.stdout, name) == [], changed_tasks(second_run.stdout)
     assert counts[MISMATCH]["failed"] == 1
 
 

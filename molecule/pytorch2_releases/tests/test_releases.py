@@ -73,6 +73,22 @@ def test_the_acceptance_epoch_trained_with_this_torch(host, expected):
         assert report["optimizer"].endswith("; fused")
 
 
+def test_the_compile_check_is_skipped_with_its_reason_where_the_compiler_cannot_run(host, expected):
+    acceptance = result(host, "acceptance")
+    check = acceptance["checks"]["compile"]
+    report = json.loads(host.file("/var/lib/gpulab/acceptance/last.json").content_string)["reports"][0]
+    assert acceptance["passed"] is True
+    if expected[0] == "2.0.1":  # not failed, not silently passed: skipped, and why
+        assert check["skipped"] is True and check["passed"] is True
+        assert "torch.compile of torch 2.0.1 does not run on Python 3.11" in check["skip_reason"]
+        assert check["summary"].startswith("skipped: torch.compile of torch 2.0.1")
+        assert "compile SKIPPED" in acceptance["summary"]
+        assert report["compile"] is False and report["compile_seconds"] is None  # trained eager
+    else:
+        assert check.get("skipped") is not True and check["passed"] is True
+        assert report["compile"] is True and report["compile_seconds"] > 0
+
+
 # Playbook runs of their own: no `host` fixture, so each runs once, against the torch 2.0.1 host.
 OLD = "gpulab-pytorch2_releases-1"
 

@@ -74,10 +74,10 @@ def test_table_row_shows_gpu_and_figures():
     row = report_data([gpu("gpu01", 3, driver_version="580.65.06")])["table"][0]
     assert row["passed"] is True
     assert row["cells"] == ["PASS", "gpu01", "GPU 3 NVIDIA H100 80GB HBM3 (CC 9.0)", "580.65.06",
-                            "13.0", "9.24.0", "2.14.1", "url", "0.42", "400,000", "52.3%", "-"]
+                            "13.0", "9.24.0", "2.14.1", "url", "0.42", "400,000", "52.3%", "-", "-"]
     assert report_data([])["headers"] == ["Status", "Host", "Device", "Driver", "CUDA", "cuDNN",
                                           "torch", "Data", "Epoch s", "Images/s", "Accuracy",
-                                          "Notes"]
+                                          "Checks", "Notes"]
 
 
 @pytest.mark.parametrize("rows, css", [
@@ -149,3 +149,31 @@ def test_bad_rows_say_what_is_wrong(rows, message):
 @pytest.mark.parametrize("value, expected", [("true", True), ("False", False), (None, None)])
 def test_passed_accepts_ansible_style_strings(value, expected):
     assert sort_rows([{"host": "a", "passed": value}])[0]["passed"] is expected
+
+
+def _checks_cell(data, row_index=0):
+    return data["table"][row_index]["cells"][data["headers"].index("Checks")]
+
+
+def test_the_named_checks_are_a_column_of_the_table():
+    """The templates draw every column report_data gives (report.md, report.html); the JSON
+    keeps each row's checks as they came."""
+    checks = {"compile": {"name": "compile", "passed": True, "summary": "mode default, 3.1 s"},
+              "extension": {"name": "extension", "passed": False, "summary": "failed"},
+              "distributed": {"name": "distributed", "passed": True, "skipped": True,
+                              "summary": "off (acceptance_distributed_check: false)"}}
+    row = cpu("h1")
+    row["checks"] = checks
+    data = report_data([row, cpu("h2")])
+    assert _checks_cell(data) == "compile PASS (mode default, 3.1 s); distributed off; extension FAIL (failed)"
+    assert _checks_cell(data, 1) == "-"    # a row without checks
+    assert data["rows"][0]["checks"] == checks
+
+
+def test_a_check_skipped_for_a_reason_says_skipped_and_why_not_pass_or_off():
+    row = cpu("h1")
+    row["checks"] = {"compile": {"name": "compile", "passed": True, "skipped": True,
+                                 "skip_reason": "torch.compile of torch 2.0.1 does not run on Python 3.11",
+                                 "summary": "skipped: torch.compile of torch 2.0.1 ..."}}
+    text = _checks_cell(report_data([row]))
+    assert text == "compile SKIPPED (torch.compile of torch 2.0.1 does not run on Python 3.11)"
