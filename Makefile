@@ -88,7 +88,8 @@ release: collection
 
 # The acceptance scripts' own tests need torch (and a C++ compiler, Python.h, ninja): a venv of
 # its own under .cache, built once from the controller's wheelhouse cache where the pytorch2
-# scenario left one (else PyPI), with the pins the pytorch2 role installs.
+# scenario left one (else PyPI), with the pins the pytorch2 role installs. `make test` runs it
+# after the scenarios, so on a fresh machine the wheels are fetched once, by the scenario.
 TORCH_VENV  := $(CURDIR)/.cache/torch-venv
 TORCH_PINS  := torch==2.14.1 ninja==1.13.2 pytest
 TORCH_STAMP := $(TORCH_VENV)/.installed-$(shell echo '$(TORCH_PINS)' | sha256sum | cut -c1-12)
@@ -111,7 +112,7 @@ molecule: collection image
 	  echo "=== molecule scenario $$s passed in $$(( $$(date +%s) - t0 )) s"; \
 	done
 
-test: lint changelog unit integration sanity torchtests molecule test-2.21
+test: lint changelog unit integration sanity molecule torchtests test-2.21
 
 test-2.21: docker
 	scripts/build-test-image.sh
