@@ -84,3 +84,47 @@ def test_condarc_refuses_the_defaults_channel_before_writing(localhost_play, tmp
     assert done.get("failed") is True
     assert "conda_env_allow_defaults" in done["msg"]
     assert not (tmp_path / ".condarc").exists()
+
+
+# roles/pytorch2/tasks/install_wheelhouse.yml
+WHEELHOUSE_TASK = """
+    - name: wheelhouse
+      gpulab.pytorch_stack.wheelhouse_verify:
+        path: "{{ dir }}"
+        manifest: "{{ manifest }}"
+"""
+
+
+def _wheelhouse(tmp_path):
+    import hashlib
+    house = tmp_path / "wheelhouse"
+    house.mkdir()
+    name = "demo-1.0-py3-none-any.whl"
+    (house / name).write_bytes(b"not really a wheel")
+    (house / "old-0.9-py3-none-any.whl").write_bytes(b"left from an older set")
+    entry = {"sha256": hashlib.sha256(b"not really a wheel").hexdigest(), "size": 18,
+             "requirement": "demo==1.0"}
+    return house, {"wheels": {name: entry}}
+
+
+def test_wheelhouse_diff_under_check_shows_the_files_and_the_pruned_wheel_and_writes_nothing(
+        localhost_play, tmp_path):
+    house, manifest = _wheelhouse(tmp_path)
+    done = localhost_play(WHEELHOUSE_TASK, {"dir": str(house), "manifest": manifest},
+                          check=True, diff=True)["wheelhouse"]
+    assert done["changed"] is True and done["pruned"] == ["old-0.9-py3-none-any.whl"]
+    shown = {d["after_header"]: d for d in done["diff"]}
+    assert shown[str(house)]["before"] == "old-0.9-py3-none-any.whl\n"
+    requirements = shown[str(house / "requirements.txt")]
+    assert requirements["before"] == "" and "demo==1.0 --hash=sha256:" in requirements["after"]
+    assert sorted(p.name for p in house.iterdir()) == ["demo-1.0-py3-none-any.whl",
+                                                      "old-0.9-py3-none-any.whl"]
+
+
+def test_wheelhouse_unchanged_shows_no_diff(localhost_play, tmp_path):
+    house, manifest = _wheelhouse(tmp_path)
+    localhost_play(WHEELHOUSE_TASK, {"dir": str(house), "manifest": manifest})
+    again = localhost_play(WHEELHOUSE_TASK, {"dir": str(house), "manifest": manifest},
+                           diff=True)["wheelhouse"]
+    assert again["changed"] is False and again["diff"] == []
+    assert (house / "requirements.txt").is_file() and not (house / "old-0.9-py3-none-any.whl").exists()
