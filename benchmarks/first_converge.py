@@ -122,8 +122,11 @@ class HandPlan:
 
     @staticmethod
     def _requirements(wheels):
-        return "".join("%s==%s --hash=sha256:%s\n" % (w["file"].split("-")[0], w["file"].split("-")[1],
-                                                       w["sha256"]) for w in wheels)
+        lines = []
+        for wheel in wheels:
+            name, version = wheel["file"].split("-")[:2]
+            lines.append("%s==%s --hash=sha256:%s\n" % (name, version, wheel["sha256"]))
+        return "".join(lines)
 
     def _wheel_prefix(self, home, wheels, links):
         req = self._requirements(wheels)
@@ -166,8 +169,8 @@ class HandPlan:
             lib = "/usr/local/lib/gpulab-hand"
             train = ("cd /var/lib/gpulab-hand && {py} {lib}/gpulab_synthetic_cifar10.py --dest data --seed 0"
                      " && {py} {lib}/gpulab_train_lenet.py --data-dir data --data-source synthetic"
-                     " --host hand --allow-cpu --report report.json >/dev/null").format(py=self.env + "/bin/python",
-                                                                                      lib=lib)
+                     " --host hand --allow-cpu --report report.json >/dev/null")
+            train = train.format(py=self.env + "/bin/python", lib=lib)
             return (["id gpulab-hand >/dev/null 2>&1 || useradd -r -m -d /var/lib/gpulab-hand -G %s gpulab-hand" % self.group,
                      "runuser -u gpulab-hand -- sh -c %s" % shlex.quote(train)],
                     [(os.path.join(ACCEPTANCE_FILES, name), "/usr/local/lib/gpulab-hand")
