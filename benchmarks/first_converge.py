@@ -62,7 +62,7 @@ def demo_vars():
 
 def dockerd_rchar():
     """Bytes the Docker daemon has read so far (sockets included), or None when not readable."""
-    pids = subprocess.run(["pidof", "dockerd"], capture_output=True, text=True).stdout.split()
+    pids = subprocess.run(["pidof", "dockerd"], capture_output=True, text=True, check=False).stdout.split()
     total = 0
     for pid in pids:
         try:
@@ -82,7 +82,7 @@ class HandPlan:
         cuda = role_defaults("cuda_toolkit")
         cuda_version = demo["cuda_toolkit_versions"][0]
         self.cuda_home = "%s/%s" % (cuda["cuda_toolkit_pip_prefix"], cuda_version)
-        self.cuda_wheels = [w for w in cuda["cuda_toolkit_pip_wheels"][cuda_version]["x86_64"]]
+        self.cuda_wheels = list(cuda["cuda_toolkit_pip_wheels"][cuda_version]["x86_64"])
         cudnn = role_defaults("cudnn")
         self.cudnn_wheels = self._cudnn_wheels(cudnn, cuda_version)
         self.cudnn_home = "%s/%s-cuda%s" % (cudnn["cudnn_prefix"], self.cudnn_wheels[0]["file"].split("-")[1],
@@ -208,19 +208,22 @@ def hand_layer(name, plan, layer, log):
         raise RuntimeError("hand-written %s failed on %s:\n%s" % (layer, name, done.stderr[-3000:]))
 
 
+def _hand_layer_into(errors, host, plan, layer, log):
+    """hand_layer for a thread: a failure goes into errors instead of ending the thread."""
+    try:
+        hand_layer(host, plan, layer, log)
+    except RuntimeError as err:
+        errors.append(str(err))
+
+
 def hand_path(names, plan, layers, log):
     """{layer: wall seconds} with every host of names running each layer at the same time."""
     times = {}
     for layer in layers:
         errors = []
-
-        def one(host, layer=layer, errors=errors):
-            try:
-                hand_layer(host, plan, layer, log)
-            except RuntimeError as err:
-                errors.append(str(err))
         start = time.monotonic()
-        threads = [threading.Thread(target=one, args=(host,)) for host in names]
+        threads = [threading.Thread(target=_hand_layer_into, args=(errors, host, plan, layer, log))
+                   for host in names]
         for thread in threads:
             thread.start()
         for thread in threads:
