@@ -117,8 +117,8 @@ def test_wheelhouse_diff_under_check_shows_the_files_and_the_pruned_wheel_and_wr
     assert shown[str(house)]["before"] == "old-0.9-py3-none-any.whl\n"
     requirements = shown[str(house / "requirements.txt")]
     assert requirements["before"] == "" and "demo==1.0 --hash=sha256:" in requirements["after"]
-    assert sorted(p.name for p in house.iterdir()) == ["demo-1.0-py3-none-any.whl",
-                                                      "old-0.9-py3-none-any.whl"]
+    left = sorted(p.name for p in house.iterdir())
+    assert left == ["demo-1.0-py3-none-any.whl", "old-0.9-py3-none-any.whl"]
 
 
 def test_wheelhouse_unchanged_shows_no_diff(localhost_play, tmp_path):
