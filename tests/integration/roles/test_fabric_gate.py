@@ -28,6 +28,10 @@ PREFLIGHT_TASKS = """
     - name: facts
       ansible.builtin.setup:
         gather_subset: [min]
+    - name: preflight facts
+      ansible.builtin.set_fact:
+        gpu_preflight: "{{ test_gpu_preflight }}"
+        cacheable: true
     - name: decide
       ansible.builtin.include_role:
         name: gpulab.pytorch_stack.nvidia_driver
@@ -87,21 +91,21 @@ def test_acceptance_goes_on_when_ready_or_without_fabric(localhost_play, nvml_en
 
 PREFLIGHT_CASES = {
     "forced on, no NVSwitch": (
-        {"nvidia_driver_fabric_manager": "on", "gpu_preflight": {"container": False,
+        {"nvidia_driver_fabric_manager": "on", "test_gpu_preflight": {"container": False,
                                                                  "nvswitches": {"count": 0}}},
         "nvidia_driver_fabric_manager is 'on' but the host has no NVSwitch"),
     "bare YAML on, no NVSwitch": (
-        {"nvidia_driver_fabric_manager": True, "gpu_preflight": {"container": False,
+        {"nvidia_driver_fabric_manager": True, "test_gpu_preflight": {"container": False,
                                                                  "nvswitches": {"count": 0}}},
         "nvidia_driver_fabric_manager is 'on' but the host has no NVSwitch"),
     "version differs": (
         {"nvidia_driver_version": "580.95.05", "nvidia_driver_fabric_manager_version": "580.82.07",
          "nvidia_driver_source": "cuda_repo",
-         "gpu_preflight": {"container": False, "nvswitches": {"count": 4, "generation": 3}}},
+         "test_gpu_preflight": {"container": False, "nvswitches": {"count": 4, "generation": 3}}},
         "nvidia_driver_fabric_manager_version is 580.82.07 but the driver is 580.95.05"),
     "distribution archive without Fabric Manager": (
         {"nvidia_driver_source": "distro",
-         "gpu_preflight": {"container": False, "nvswitches": {"count": 4, "generation": 3}}},
+         "test_gpu_preflight": {"container": False, "nvswitches": {"count": 4, "generation": 3}}},
         "Set nvidia_driver_source: cuda_repo"),
 }
 
@@ -120,6 +124,10 @@ INSTALL_TASKS = """
     - name: facts
       ansible.builtin.setup:
         gather_subset: [min]
+    - name: preflight facts
+      ansible.builtin.set_fact:
+        gpu_preflight: "{{ test_gpu_preflight }}"
+        cacheable: true
     - name: decide
       ansible.builtin.include_role:
         name: gpulab.pytorch_stack.nvidia_driver
@@ -151,7 +159,7 @@ def test_fabric_manager_joins_the_driver_install_transaction(
         "nvidia_driver_source": "cuda_repo", "__nvidia_driver_pkg_manager": pkg_mgr,
         "__nvidia_driver_target_version": driver, "ansible_managed": "managed",
         "pref_template": os.path.join(ROLES, "nvidia_driver", "templates", "fabricmanager.pref.j2"),
-        "gpu_preflight": {"container": container,
+        "test_gpu_preflight": {"container": container,
                           "nvswitches": {"count": 4, "generation": generation}}})
     assert results["transaction"]["msg"] == expected
     if expected and pkg_mgr == "apt":
