@@ -92,11 +92,11 @@ def test_acceptance_goes_on_when_ready_or_without_fabric(localhost_play, nvml_en
 PREFLIGHT_CASES = {
     "forced on, no NVSwitch": (
         {"nvidia_driver_fabric_manager": "on", "test_gpu_preflight": {"container": False,
-                                                                 "nvswitches": {"count": 0}}},
+                                                                      "nvswitches": {"count": 0}}},
         "nvidia_driver_fabric_manager is 'on' but the host has no NVSwitch"),
     "bare YAML on, no NVSwitch": (
         {"nvidia_driver_fabric_manager": True, "test_gpu_preflight": {"container": False,
-                                                                 "nvswitches": {"count": 0}}},
+                                                                      "nvswitches": {"count": 0}}},
         "nvidia_driver_fabric_manager is 'on' but the host has no NVSwitch"),
     "version differs": (
         {"nvidia_driver_version": "580.95.05", "nvidia_driver_fabric_manager_version": "580.82.07",
@@ -160,7 +160,7 @@ def test_fabric_manager_joins_the_driver_install_transaction(
         "__nvidia_driver_target_version": driver, "ansible_managed": "managed",
         "pref_template": os.path.join(ROLES, "nvidia_driver", "templates", "fabricmanager.pref.j2"),
         "test_gpu_preflight": {"container": container,
-                          "nvswitches": {"count": 4, "generation": generation}}})
+                               "nvswitches": {"count": 4, "generation": generation}}})
     assert results["transaction"]["msg"] == expected
     if expected and pkg_mgr == "apt":
         hold = results["hold"]["msg"]
