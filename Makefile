@@ -33,7 +33,9 @@ SCENARIOS_2_21 ?= default cluster
 
 # make test's two streams (scripts/test-streams.sh) share SCENARIOS out so that both take
 # about as long: the checks stream runs these after the 2.21 leg, the other stream the rest.
-SCENARIOS_WITH_CHECKS ?= hostile cuda_repo_mirror cuda_toolkit_distro nvidia_driver_upgrade
+# The two scenarios that install and train torch (pytorch2, pytorch2_releases) go to different
+# streams, which reach them at different times.
+SCENARIOS_WITH_CHECKS ?= pytorch2_releases cuda_repo_mirror cuda_toolkit_distro nvidia_driver
 
 .PHONY: help venv collection docker image lint unit integration sanity torchtests changelog release molecule test test-serial test-2.21 demo clean
 
