@@ -14,8 +14,7 @@ RECAP_LINE = re.compile(r"^(?P<host>\S+)\s+:\s+ok=(?P<ok>\d+)\s+changed=(?P<chan
                         r"unreachable=(?P<unreachable>\d+)\s+failed=(?P<failed>\d+)", re.M)
 
 
-def run_playbook(playbook, *extra, timeout=900):
-    """Run a playbook of this checkout (path relative to it) against the scenario's hosts."""
+def _env():
     env = dict(os.environ,
                ANSIBLE_CONFIG=os.path.join(PROJECT, "ansible.cfg"),
                ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default",
@@ -26,10 +25,25 @@ def run_playbook(playbook, *extra, timeout=900):
     # Reports go where the scenario's own converge puts them (its ephemeral directory).
     env.setdefault("GPULAB_REPORT_DIR",
                    os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "reports"))
-    return subprocess.run(
-        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
-         os.path.join(PROJECT, playbook), *extra],
-        env=env, capture_output=True, text=True, check=False, timeout=timeout)
+    return env
+
+
+def _argv(playbook, extra):
+    return ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
+            os.path.join(PROJECT, playbook)] + list(extra)
+
+
+def run_playbook(playbook, *extra, timeout=900):
+    """Run a playbook of this checkout (path relative to it) against the scenario's hosts."""
+    return subprocess.run(_argv(playbook, extra), env=_env(), capture_output=True, text=True,
+                          check=False, timeout=timeout)
+
+
+def start_playbook(playbook, *extra):
+    """The same run in the background, in a session of its own (os.killpg ends it and its
+    workers at once, as a lost controller would)."""
+    return subprocess.Popen(_argv(playbook, extra), env=_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
 
 
 def recap(stdout):
