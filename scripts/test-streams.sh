@@ -9,10 +9,11 @@
 # long. Each stream's output goes to the terminal with its name in front of every line and,
 # whole, to .cache/test-logs/<stream>.log. Both streams always run to the end; the exit status
 # is non-zero when either failed, and the last lines of a failed stream's log are printed again
-# at the end. The streams share nothing they could both write at once: the image build takes a
-# lock per image (scripts/build-test-image.sh), and each molecule scenario a lock of its own
-# (Makefile), which the 2.21 leg's scenarios (default, cluster) wait on when the other stream
-# runs them. `make test-serial` runs the same targets one after the other.
+# at the end, then the failed tests' names and first assertion lines. The streams share nothing
+# they could both write at once: the image build takes a lock per image
+# (scripts/build-test-image.sh), and each molecule scenario a lock of its own (Makefile), which
+# the 2.21 leg's scenarios (default, cluster) wait on when the other stream runs them.
+# `make test-serial` runs the same targets one after the other.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 logs=.cache/test-logs
@@ -47,6 +48,14 @@ wait "${scenarios}" || failed+=(scenarios)
 for name in "${failed[@]}"; do
   echo "=== last 150 lines of ${logs}/${name}.log"
   tail -n 150 "${logs}/${name}.log"
+done
+# Last, where a CI page that shows only the end of the output still has it: which tests and
+# tasks failed, and their first assertion lines.
+for name in "${failed[@]}"; do
+  echo "=== why ${name} failed (from ${logs}/${name}.log)"
+  grep -E '^=== molecule scenario [^ ]+$' "${logs}/${name}.log" | tail -n 1 || true
+  grep -E '^(FAILED|ERROR) [^-]|^fatal: \[' "${logs}/${name}.log" | cut -c1-400 | head -n 15 || true
+  grep -E '^E   ' "${logs}/${name}.log" | cut -c1-400 | head -n 25 || true
 done
 if [ "${#failed[@]}" -gt 0 ]; then
   echo "make test: FAILED: ${failed[*]}"
