@@ -306,4 +306,7 @@ def test_the_converged_rollout_changes_nothing():
     assert _managed_changes(run) == {H1: 0, H2: 0, H3: 0}, run.stdout
     assert [_ledger(name)["state"] for name in HOSTS] == ["verified"] * 3
     assert "DRAIN" not in _slurm_node()
+    # the disk a driver upgrade asks for is the driver's, not the whole stack's
+    assert " ".join(run.stdout.split()).count("1024 MiB needed for nvidia_driver") == 3, \
+        run.stdout[-3000:]
     print("wall times of the rollout runs (s):", json.dumps(TIMES, indent=1))
