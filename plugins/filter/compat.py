@@ -37,6 +37,7 @@ class FilterModule(object):
             torch_arch_list=_compat.torch_arch_list,
             torch_variant_supports_arch=_compat.torch_variant_supports_arch,
             torchvision_for_torch=_compat.torchvision_for_torch,
+            cuda_extension_problem=_compat.cuda_extension_problem,
             # GPUs by PCI device id
             gpu_architecture=_compat.gpu_architecture,
             nvidia_pci_device=_compat.pci_device_info,

@@ -375,6 +375,16 @@ TORCH_COMPILE_PYTHON_BELOW = {
 # 2024-07-31: "PyTorch 2.3.0 is the first version that supports NumPy 2.0", see #107302).
 TORCH_NUMPY_BELOW = {"2.0": "2", "2.1": "2", "2.2": "2"}
 
+# Releases whose torch.utils.cpp_extension imports `from pkg_resources import packaging`, which
+# setuptools 70.0.0 removed (and setuptools 81 all of pkg_resources): every extension build then
+# fails with "No module named 'pkg_resources'" or "cannot import name 'packaging'". The pytorch2
+# role adds "setuptools<70" to the wheel set of these releases. Sources: torch 2.0.1's wheel,
+# torch/utils/cpp_extension.py line 25 (read 2026-12-01; with setuptools 84.2.1 the extension
+# check failed so in molecule pytorch2_releases); ROCm/pytorch #1422 (2024-05-23: "Removed in
+# setuptools 70.0.0", cherry-picking pytorch commit 71ca427, which landed after 2.3.0). 2.1-2.3:
+# unverified here (no wheel read), inferred from that fix landing after their release.
+TORCH_SETUPTOOLS_BELOW = {"2.0": "70", "2.1": "70", "2.2": "70", "2.3": "70"}
+
 # ---- Multi-GPU servers with NVSwitch (HGX/DGX): issue #18, facts collected 2026-12-01 ---------
 # "unverified" marks a value the team could not check against NVIDIA's own page here (NVIDIA's
 # servers are unreachable from the build machines); the source it comes from is named.

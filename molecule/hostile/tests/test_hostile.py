@@ -75,6 +75,10 @@ CASES = [
     ("devices-all", {"pytorch2_visible_devices": "all,,1"}, "pytorch2_visible_devices"),
     ("devices-repeated", {"pytorch2_visible_devices": "0,0"}, "pytorch2_visible_devices"),
     ("torch-variant", {"pytorch2_cuda": "cu118"}, "pytorch2_cuda"),
+    # a default toolkit of another CUDA major than torch's build: no extension would build
+    ("torch-toolkit-major", {"cuda_toolkit_versions": ["12.8"], "cuda_toolkit_default": "12.8",
+                             "cudnn_cuda_major": "12", "cudnn_version": "9.28.0.42"},
+     "cu130 build is for CUDA 13.0, the toolkit is CUDA 12.8"),
     ("torchaudio-mismatch", {"pytorch2_torchaudio_version": "2.13.0"}, "pytorch2_torchaudio_version"),
     ("torch-prefix", {"pytorch2_env_prefix": "envs/pytorch2"}, "pytorch2_env_prefix"),
     ("torch-wheelhouse", {"pytorch2_wheelhouse": "maybe"}, "pytorch2_wheelhouse"),

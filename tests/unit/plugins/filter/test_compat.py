@@ -59,6 +59,14 @@ FILTER_DIR = os.path.join(REPO, "plugins", "filter")
     ("torch_variant_supports_arch", ["2.14", "cu126", "7.0"], {}, True),
     ("torch_variant_supports_arch", ["2.14", "cu130", "12.1"], {}, True),
     ("torchvision_for_torch", ["2.14"], {}, "0.29"),
+    ("cuda_extension_problem", ["2.0.1", "pypi", "11.8"], {}, ""),
+    ("cuda_extension_problem", ["2.14.1", "cu130", "13.2"], {}, ""),
+    ("cuda_extension_problem", ["2.14.1", "cpu", "11.8"], {}, ""),
+    ("cuda_extension_problem", ["2.14.1", "cu130", ""], {}, ""),
+    ("cuda_extension_problem", ["2.14.1", "pypi", "11.8"], {},
+     "torch 2.14.1's pypi build is for CUDA 13.0, the toolkit is CUDA 11.8: "
+     "torch.utils.cpp_extension refuses to build CUDA extensions with a toolkit of another "
+     "CUDA major than the torch build's"),
     ("torchvision_for_torch", ["2.13.0"], {}, "0.28"),
     ("gpu_architecture", ["0x2330"], {}, "hopper"),
     ("gpu_architecture", ["10de:2901"], {}, "blackwell"),
