@@ -26,7 +26,7 @@ export ANSIBLE_FORCE_COLOR      := 0
 
 # Molecule scenarios, each run as its own process (molecule's --workers breaks multi-scenario
 # runs). Override to run a subset: make molecule SCENARIOS="default nvidia_driver".
-SCENARIOS ?= default cluster hostile cuda_repo_mirror pytorch2 pytorch2_releases nvidia_driver nvidia_driver_upgrade cuda_pip cuda_toolkit_distro
+SCENARIOS ?= default cluster hostile cuda_repo_mirror pytorch2 pytorch2_releases nvidia_driver nvidia_driver_upgrade cuda_pip
 
 # Scenarios the ansible-core 2.21 leg (make test-2.21) runs.
 SCENARIOS_2_21 ?= default cluster
@@ -35,7 +35,7 @@ SCENARIOS_2_21 ?= default cluster
 # about as long: the checks stream runs these after the 2.21 leg, the other stream the rest.
 # The two scenarios that install and train torch (pytorch2, pytorch2_releases) go to different
 # streams, which reach them at different times.
-SCENARIOS_WITH_CHECKS ?= pytorch2_releases cuda_repo_mirror cuda_toolkit_distro nvidia_driver
+SCENARIOS_WITH_CHECKS ?= pytorch2_releases cuda_repo_mirror nvidia_driver
 
 .PHONY: help venv collection docker image lint unit integration sanity torchtests changelog release molecule test test-serial test-2.21 demo clean
 

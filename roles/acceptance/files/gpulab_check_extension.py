@@ -5,7 +5,8 @@
 usage: gpulab_check_extension.py --build-dir DIR [--device cuda|cpu] [--no-cuda]
 
 1. Looks for what the builds need first (the interpreter's Python.h, a C++ compiler, ninja;
-   for CUDA: CUDA_HOME with bin/nvcc, include/cuda_runtime.h, lib64/libcudart.so, and
+   for CUDA: CUDA_HOME with bin/nvcc, include/cuda_runtime.h, lib64/libcudart.so, the last two
+   also where the compiler and linker look by themselves, as Debian's toolkit has them, and
    TORCH_CUDA_ARCH_LIST) and says what is missing and how to fix it.
 2. Builds a small C++ operator (load_inline) and checks its result against torch's.
 3. Builds a CUDA kernel for TORCH_CUDA_ARCH_LIST (cpp_extension.load), reads the SASS
@@ -14,7 +15,7 @@ usage: gpulab_check_extension.py --build-dir DIR [--device cuda|cpu] [--no-cuda]
 
 Prints one JSON line {"name": "extension", "passed": ..., "device_kind": ..., "reasons": [...],
 ...}; exit code 0 passed, 1 failed. The pure functions (missing_tools, fatbin_architectures,
-arch_targets) need no torch.
+arch_targets, build_file_candidates) need no torch.
 """
 
 import argparse
@@ -149,15 +150,37 @@ def fatbin_architectures(blob):
 
 # --- the check ------------------------------------------------------------------------------
 
+def build_file_candidates(home, name, multiarch=""):
+    """Where the build finds ``name`` ("bin/nvcc", "include/cuda_runtime.h",
+    "lib64/libcudart.so") for CUDA_HOME ``home``, in the order it looks: under CUDA_HOME first,
+    then where the compiler and linker look by themselves. Debian's nvidia-cuda-toolkit keeps
+    only bin/ under its CUDA_HOME (/usr/lib/nvidia-cuda-toolkit): its headers are in
+    /usr/include and libcudart.so in the multiarch directory, which cpp_extension's builds
+    find without -I or -L."""
+    if name.startswith("include/"):
+        return [os.path.join(home, name), os.path.join("/usr", name)]
+    if name.startswith("lib64/"):
+        base = name[len("lib64/"):]
+        return ([os.path.join(home, "lib64", base), os.path.join(home, "lib", base)]
+                + ([os.path.join("/usr/lib", multiarch, base)] if multiarch else [])
+                + [os.path.join("/usr/lib64", base), os.path.join("/usr/lib", base)])
+    return [os.path.join(home, name)]
+
+
 def _cuda_layout():
     home = os.environ.get("CUDA_HOME") or os.environ.get("CUDA_PATH")
     if not home and shutil.which("nvcc"):
         home = os.path.dirname(os.path.dirname(os.path.realpath(shutil.which("nvcc"))))
-    files = {}
+    files, found = {}, {}
     if home:
+        multiarch = sysconfig.get_config_var("MULTIARCH") or ""
         for name in ("bin/nvcc", "include/cuda_runtime.h", "lib64/libcudart.so"):
-            files[name] = os.path.exists(os.path.join(home, name))
-    return {"cuda_home": home, "files": files,
+            hits = [path for path in build_file_candidates(home, name, multiarch)
+                    if os.path.exists(path)]
+            files[name] = bool(hits)
+            if hits:
+                found[name] = hits[0]
+    return {"cuda_home": home, "files": files, "found": found,
             "arch_list": os.environ.get("TORCH_CUDA_ARCH_LIST", "")}
 
 
@@ -201,7 +224,14 @@ def run(args):
         os.environ["PATH"] = os.path.dirname(tools["ninja"]) + ":" + os.environ["PATH"]
 
     import torch
-    from torch.utils import cpp_extension
+    try:
+        from torch.utils import cpp_extension
+    except ImportError as exc:  # torch 2.0-2.3 import pkg_resources.packaging (setuptools<70)
+        report["reasons"].append(
+            "torch %s's torch.utils.cpp_extension cannot be imported (%s): install setuptools<70 "
+            "into the environment (the pytorch2 role's wheel set holds it for torch 2.0 to 2.3)"
+            % (torch.__version__, exc))
+        return report
 
     on_gpu = args.device.startswith("cuda") and torch.cuda.is_available()
     report["device_kind"] = "GPU" if on_gpu else "CPU"
@@ -287,9 +317,10 @@ def summary(report):
     if kernel and kernel.get("skipped"):
         parts.append("CUDA kernel not built: no CUDA toolkit")
     elif kernel:
-        parts.append("CUDA kernel %s for %s" % (
+        archs = "+".join(kernel.get("sass") or kernel.get("expected_sass") or [])
+        parts.append("CUDA kernel %s%s" % (
             "built+ran" if kernel.get("ran") else "built" if kernel.get("built") else "failed",
-            "+".join(kernel.get("sass") or kernel.get("expected_sass") or [])))
+            " for " + archs if archs else ""))
     return "%s (%s)" % (", ".join(parts) or "nothing built", report.get("device_kind", "CPU"))
 
 

@@ -156,3 +156,24 @@ def test_the_extension_summary_says_what_was_built_and_where():
     report = {"device_kind": "CPU", "cpp_op": {"ran": True},
               "cuda_kernel": {"built": True, "ran": False, "sass": ["sm_80", "sm_90"]}}
     assert ext.summary(report) == "C++ op built+ran, CUDA kernel built for sm_80+sm_90 (CPU)"
+    # a kernel that failed before its architectures were known says no empty "for"
+    failed = {"device_kind": "CPU", "cpp_op": {"ran": True},
+              "cuda_kernel": {"built": False, "cuda_home": "/usr/lib/nvidia-cuda-toolkit"}}
+    assert ext.summary(failed) == "C++ op built+ran, CUDA kernel failed (CPU)"
+
+
+def test_build_files_are_looked_for_under_cuda_home_then_where_compiler_and_linker_look():
+    # NVIDIA's layout: everything under CUDA_HOME, looked at first
+    assert ext.build_file_candidates("/opt/cuda/13.0", "bin/nvcc", "x86_64-linux-gnu") == \
+        ["/opt/cuda/13.0/bin/nvcc"]
+    # Debian's nvidia-cuda-toolkit: only bin/ under CUDA_HOME; the headers in /usr/include and
+    # libcudart.so in the multiarch directory, which the builds find without -I or -L
+    home = "/usr/lib/nvidia-cuda-toolkit"
+    assert ext.build_file_candidates(home, "include/cuda_runtime.h", "x86_64-linux-gnu") == \
+        [home + "/include/cuda_runtime.h", "/usr/include/cuda_runtime.h"]
+    assert ext.build_file_candidates(home, "lib64/libcudart.so", "x86_64-linux-gnu") == [
+        home + "/lib64/libcudart.so", home + "/lib/libcudart.so",
+        "/usr/lib/x86_64-linux-gnu/libcudart.so", "/usr/lib64/libcudart.so",
+        "/usr/lib/libcudart.so"]
+    # an interpreter without a multiarch name (RHEL's) skips that directory
+    assert "/usr/lib//libcudart.so" not in ext.build_file_candidates(home, "lib64/libcudart.so", "")
