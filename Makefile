@@ -26,22 +26,30 @@ export ANSIBLE_FORCE_COLOR      := 0
 
 # Molecule scenarios, each run as its own process (molecule's --workers breaks multi-scenario
 # runs). Override to run a subset: make molecule SCENARIOS="default nvidia_driver".
-SCENARIOS ?= default hostile cuda_repo_mirror pytorch2 pytorch2_releases cluster nvidia_driver nvidia_driver_upgrade cuda_pip cuda_toolkit_distro
+SCENARIOS ?= default cluster hostile cuda_repo_mirror pytorch2 pytorch2_releases nvidia_driver nvidia_driver_upgrade cuda_pip
 
 # Scenarios the ansible-core 2.21 leg (make test-2.21) runs.
 SCENARIOS_2_21 ?= default cluster
 
-.PHONY: help venv collection docker image lint unit integration sanity changelog release molecule test test-2.21 demo clean
+# make test's two streams (scripts/test-streams.sh) share SCENARIOS out so that both take
+# about as long: the checks stream runs these after the 2.21 leg, the other stream the rest.
+# The two scenarios that install and train torch (pytorch2, pytorch2_releases) go to different
+# streams, which reach them at different times.
+SCENARIOS_WITH_CHECKS ?= pytorch2_releases cuda_repo_mirror nvidia_driver
+
+.PHONY: help venv collection docker image lint unit integration sanity torchtests changelog release molecule test test-serial test-2.21 demo clean
 
 help:
 	@echo "make demo         provision a throwaway Debian 12 container host with site.yml"
-	@echo "make test         lint + unit + integration + sanity + molecule (what CI runs)"
+	@echo "make test         lint + unit + integration + sanity + molecule + 2.21 leg, two streams at once (what CI runs)"
+	@echo "make test-serial  the same, one target after the other"
 	@echo "make lint         ansible-lint (production profile)"
 	@echo "make unit         pytest tests/unit (module_utils, filters)"
 	@echo "make integration  plugins through real Ansible runs against the NVML test double"
 	@echo "make sanity       ansible-test sanity + units from a copy at ansible_collections/"
 	@echo "make changelog    antsibull-changelog lint (fragments) and lint-changelog-yaml"
 	@echo "make release      fold changelogs/fragments into the galaxy.yml version, CHANGELOG.md"
+	@echo "make torchtests   the acceptance trainer's and checks' own tests (tests/torch), CPU torch venv"
 	@echo "make molecule     every molecule scenario ($(SCENARIOS))"
 	@echo "make test-2.21    lint unit integration sanity + $(SCENARIOS_2_21) under ansible-core 2.21, Python 3.13"
 	@echo "make clean        remove .venv, .collections and caches (not the Docker image)"
@@ -71,7 +79,7 @@ unit: collection
 	PYTHONPATH=$(CURDIR)/.collections pytest -q tests/unit
 
 integration: collection
-	PYTHONPATH=$(CURDIR)/.collections pytest -q tests/integration
+	PYTHONPATH=$(CURDIR)/.collections pytest -q -n auto --dist loadfile --durations=10 tests/integration
 
 sanity: collection
 	scripts/ansible-test.sh sanity --venv --python $(SANITY_PYTHON)
@@ -85,13 +93,43 @@ changelog: collection
 release: collection
 	antsibull-changelog release --version $$(sed -n 's/^version: *//p' galaxy.yml)
 
+# The acceptance scripts' own tests need torch (and a C++ compiler, Python.h, ninja): a venv of
+# its own under .cache, built once from the controller's wheelhouse cache where the pytorch2
+# scenario left one (else PyPI), with the pins the pytorch2 role installs. `make test` runs it
+# after the scenarios, so on a fresh machine the wheels are fetched once, by the scenario.
+TORCH_VENV  := $(CURDIR)/.cache/torch-venv
+TORCH_PINS  := torch==2.14.1 ninja==1.13.2 pytest
+TORCH_STAMP := $(TORCH_VENV)/.installed-$(shell echo '$(TORCH_PINS)' | sha256sum | cut -c1-12)
+
+$(TORCH_STAMP):
+	test -x $(TORCH_VENV)/bin/python || $(PYTHON) -m venv $(TORCH_VENV)
+	$(TORCH_VENV)/bin/pip install -q --disable-pip-version-check \
+	  $$(for d in $(HOME)/.cache/gpulab/wheelhouse/*/; do test -d "$$d" && echo --find-links "$$d"; done) \
+	  $(TORCH_PINS)
+	rm -f $(TORCH_VENV)/.installed-*
+	touch $@
+
+torchtests: $(TORCH_STAMP)
+	cd tests/torch && PATH=$(TORCH_VENV)/bin:$$PATH $(TORCH_VENV)/bin/python -m pytest -q .
+
+# Each scenario holds a lock of its own while it runs (its containers and molecule's state are
+# named after it), so the 2.21 leg can run default and cluster while the other stream runs
+# different scenarios, and waits when it reaches one the other stream is running.
 molecule: collection image
+	mkdir -p .cache/locks
 	for s in $(SCENARIOS); do \
-	  echo "=== molecule scenario $$s"; \
-	  molecule --base-config molecule/config.yml test -s $$s || exit 1; \
+	  echo "=== molecule scenario $$s"; t0=$$(date +%s); \
+	  flock .cache/locks/molecule-$$s.lock \
+	    molecule --base-config molecule/config.yml test -s $$s || exit 1; \
+	  echo "=== molecule scenario $$s passed in $$(( $$(date +%s) - t0 )) s"; \
 	done
 
-test: lint changelog unit integration sanity molecule test-2.21
+# Two streams at once (scripts/test-streams.sh): the checks and the 2.21 leg beside the scenarios.
+test: collection docker
+	scripts/test-streams.sh "$(SCENARIOS_WITH_CHECKS)" \
+	  "$(filter-out $(SCENARIOS_WITH_CHECKS),$(SCENARIOS))"
+
+test-serial: lint changelog unit integration sanity molecule torchtests test-2.21
 
 test-2.21: docker
 	scripts/build-test-image.sh

@@ -2,9 +2,12 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark (not a test): the acceptance trainer against the PyTorch guides' own loop.
 
-On the same data, in the same run, trains the guides' LeNet for one epoch twice:
-  trainer    roles/acceptance/files/gpulab_train_lenet.py, run as the role runs it (a
-             subprocess of this Python), its figures taken from its JSON report;
+On the same data, in the same run, trains the guides' LeNet for one epoch three times:
+  trainer    roles/acceptance/files/gpulab_train_lenet.py eager (torch.compile off), run as
+             the role runs it (a subprocess of this Python), its figures from its JSON report;
+  compiled   the same trainer as the role runs it by default: --compile, and --amp (bf16
+             autocast) where the device has native bf16 (GPU CC >= 8.0; CPU AVX512-BF16 or
+             AMX-BF16); its compile time (the untimed warm-up) is reported apart from the epoch;
   reference  the "Training a classifier" tutorial's loop as written: torchvision CIFAR10 with
              ToTensor + Normalize over PIL images, DataLoader batch 4, shuffle, 2 workers,
              SGD lr 0.001 momentum 0.9; tested with the tutorial's batch-4 test loop.
@@ -161,7 +164,25 @@ FIGURES = {
                   "test_accuracy", "cpu_threads"),
     "trainer": ("data_seconds", "to_device_seconds", "warmup_seconds", "epoch_seconds",
                 "end_to_end_seconds", "epoch_cpu_seconds", "test_accuracy", "cpu_threads"),
+    "compiled": ("data_seconds", "to_device_seconds", "warmup_seconds", "compile_seconds",
+                 "epoch_seconds", "end_to_end_seconds", "epoch_cpu_seconds", "test_accuracy",
+                 "cpu_threads"),
 }
+LOOPS = (("reference", "guides' loop (batch 4, DataLoader, 2 workers)"),
+         ("trainer", "acceptance trainer, eager"),
+         ("compiled", "acceptance trainer, torch.compile (the role's default)"))
+
+
+def native_bf16(device):
+    """The acceptance role's rule for bf16 autocast with torch.compile (roles/acceptance)."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_capability(device)[0] >= 8
+    try:
+        with open("/proc/cpuinfo") as handle:
+            flags = handle.read()
+    except (IOError, OSError):
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
 
 
 def markdown(summary):
@@ -173,21 +194,27 @@ def markdown(summary):
     rows = ["**%s**, %s data, median of %d run(s), trainer flags: %s"
             % (summary["device"], summary["data"], summary["repeat"],
                " ".join(summary["trainer_args"]) or "(defaults)"), "",
-            "| loop | threads | data s | to device s | warm-up s | epoch s | end-to-end s "
-            "| epoch CPU s | test accuracy |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for name, title in (("reference", "guides' loop (batch 4, DataLoader, 2 workers)"),
-                        ("trainer", "acceptance trainer")):
+            "| loop | threads | data s | to device s | warm-up s | compile s | epoch s "
+            "| end-to-end s | epoch CPU s | test accuracy |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, title in LOOPS:
         threads = summary.get(name + "_cpu_threads")
         figures = [title, "-" if threads is None else "%g" % threads]
         figures += [cell(name, key) for key in ("data_seconds", "to_device_seconds",
-                                                "warmup_seconds", "epoch_seconds",
-                                                "end_to_end_seconds", "epoch_cpu_seconds")]
+                                                "warmup_seconds", "compile_seconds",
+                                                "epoch_seconds", "end_to_end_seconds",
+                                                "epoch_cpu_seconds")]
         figures.append(cell(name, "test_accuracy", 100.0, "%"))
         rows.append("| " + " | ".join(figures) + " |")
-    rows += ["", "Speed ratio (guides' loop / trainer): epoch **%.1fx**, end-to-end **%.1fx**, "
-             "epoch CPU time %.1fx; accuracy %+.2f points."
-             % (summary["epoch_ratio"], summary["end_to_end_ratio"], summary["epoch_cpu_ratio"],
-                100 * (summary["trainer_test_accuracy"] - summary["reference_test_accuracy"]))]
+    rows.append("")
+    for name, title in LOOPS[1:]:
+        rows.append("Speed ratio (guides' loop / %s): epoch **%.1fx**, end-to-end **%.1fx**, "
+                    "epoch CPU time %.1fx; accuracy %+.2f points."
+                    % (title, summary[name + "_epoch_ratio"], summary[name + "_end_to_end_ratio"],
+                       summary[name + "_epoch_cpu_ratio"],
+                       100 * (summary[name + "_test_accuracy"]
+                              - summary["reference_test_accuracy"])))
+    rows.append("Compiled flags: %s" % " ".join(summary["compiled_args"]))
     return "\n".join(rows)
 
 
@@ -227,39 +254,46 @@ def main(argv=None):
         args.device = "cuda" if torch.cuda.is_available() else "cpu"
     device = torch.device(args.device)
     extra = args.trainer_args.split() + (["--allow-cpu"] if device.type == "cpu" else [])
+    compiled_extra = extra + ["--compile"] + (["--amp"] if native_bf16(device)
+                                              and "--amp" not in extra else [])
     with tempfile.TemporaryDirectory(prefix="gpulab-bench-") as tmp:
         root, source = args.data_dir, "path"
         if root is None:
             root, source = tmp, "synthetic"
             subprocess.run([sys.executable, SYNTHETIC, "--dest", tmp, "--seed", str(args.seed)],
                            check=True, stdout=subprocess.DEVNULL)
-        runs = {"trainer": [], "reference": []}
+        runs = {"trainer": [], "compiled": [], "reference": []}
         for i in range(args.repeat):
-            # alternate the order so that neither loop always runs on a warmer machine
-            for name in (("trainer", "reference") if i % 2 == 0 else ("reference", "trainer")):
-                if name == "trainer":
+            # rotate the order so that no loop always runs on a warmer machine
+            order = ("trainer", "compiled", "reference")
+            for name in order[i % 3:] + order[:i % 3]:
+                if name in ("trainer", "compiled"):
                     result = trainer(root, source, device, args.seed, args.limit_train,
-                                     args.limit_test, extra)
+                                     args.limit_test,
+                                     extra if name == "trainer" else compiled_extra)
                 else:
                     result = reference(root, source == "synthetic", device, args.seed,
                                        args.limit_train, args.limit_test,
                                        args.reference_threads)
                 runs[name].append(result)
-                print("run %d %-9s epoch %7.2f s  end-to-end %7.2f s  accuracy %.4f%s"
+                print("run %d %-9s epoch %7.2f s  end-to-end %7.2f s  compile %s  accuracy %.4f%s"
                       % (i + 1, name, result["epoch_seconds"], result["end_to_end_seconds"],
+                         "%6.2f s" % result["compile_seconds"]
+                         if result.get("compile_seconds") is not None else "     -  ",
                          result["test_accuracy"],
                          "  (%s CPU threads)" % result["cpu_threads"]
                          if result.get("cpu_threads") else ""), flush=True)
 
     summary = {"device": device_label(device), "data": source, "repeat": args.repeat,
-               "trainer_args": extra, "runs": runs}
+               "trainer_args": extra, "compiled_args": compiled_extra, "runs": runs}
     for name, keys in FIGURES.items():
         for key in keys:
             values = [r[key] for r in runs[name] if r.get(key) is not None]
             summary["%s_%s" % (name, key)] = statistics.median(values) if values else None
-    for key in ("epoch", "end_to_end", "epoch_cpu"):
-        summary[key + "_ratio"] = (summary["reference_%s_seconds" % key]
-                                   / summary["trainer_%s_seconds" % key])
+    for name in ("trainer", "compiled"):
+        for key in ("epoch", "end_to_end", "epoch_cpu"):
+            summary["%s_%s_ratio" % (name, key)] = (summary["reference_%s_seconds" % key]
+                                                    / summary["%s_%s_seconds" % (name, key)])
     print("\n" + markdown(summary))
     if args.json:
         with open(args.json, "w") as handle:

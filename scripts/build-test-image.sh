@@ -29,6 +29,11 @@ if [ "${GPULAB_TEST_IMAGE_PREBUILT:-0}" = 1 ]; then
   exit 0
 fi
 
+# One build of an image at a time (make test's two streams may both ask for it): the second
+# waits here, then finds the image current.
+exec 9>"/tmp/gpulab-build-image-${suite}.lock"
+flock 9
+
 recipe=$( { cat "$0"; echo "${suite} ${mirror} ${packages}"; find "${ca_dir}" -type f -name '*.crt' -print0 2>/dev/null \
   | sort -z | xargs -0 -r cat; } | sha256sum | cut -c1-16)
 have=$(docker image inspect -f '{{ index .Config.Labels "gpulab.recipe" }}' "${image}" 2>/dev/null || true)

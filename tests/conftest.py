@@ -131,3 +131,15 @@ def hgx_devices(device_id, count=8, driver=None):
 @pytest.fixture
 def hgx():
     return hgx_devices
+
+
+def nvswitch_devices(device_id="0x22a3", count=4, driver="nvidia-nvswitch"):
+    """The NVSwitch functions of an HGX board (PCI class 0x0680): four gen-3 switches
+    (0x22a3, HGX H100) by default, as ``build_sysfs`` device tuples."""
+    return [("0000:%02x:00.0" % bus, "0x10de", device_id, "0x068000", driver)
+            for bus in (0x05, 0x06, 0x85, 0x86)[:count]]
+
+
+@pytest.fixture(scope="session")
+def nvswitches():
+    return nvswitch_devices

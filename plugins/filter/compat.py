@@ -14,6 +14,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils import _compat
+from ansible_collections.gpulab.pytorch_stack.plugins.module_utils import _devices
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._filters import filters
 
 
@@ -36,9 +37,12 @@ class FilterModule(object):
             torch_arch_list=_compat.torch_arch_list,
             torch_variant_supports_arch=_compat.torch_variant_supports_arch,
             torchvision_for_torch=_compat.torchvision_for_torch,
+            cuda_extension_problem=_compat.cuda_extension_problem,
             # GPUs by PCI device id
             gpu_architecture=_compat.gpu_architecture,
             nvidia_pci_device=_compat.pci_device_info,
             nvidia_open_kernel_supported=_compat.nvidia_open_kernel_supported,
             nvidia_open_kernel_required=_compat.nvidia_open_kernel_required,
+            # CUDA_VISIBLE_DEVICES
+            visible_devices_problems=_devices.visible_devices_problems,
         )

@@ -455,6 +455,35 @@ def torch_pypi_variant(torch_version):
     return torch_release_info(torch_version)["pypi_variant"]
 
 
+def torch_build_cuda(torch_version, variant):
+    """The CUDA release a torch build is for: ``("2.0.1", "pypi")`` -> ``"11.7"`` (PyPI's plain
+    wheel), ``("2.14.1", "cu130")`` -> ``"13.0"``; ``""`` for the ``cpu`` build."""
+    name = (torch_pypi_variant(torch_version) if _text(variant, "variant").lower() == "pypi"
+            else torch_variant(variant))
+    return data.TORCH_VARIANTS[name]["cuda"] or ""
+
+
+def cuda_extension_problem(torch_version, variant, toolkit):
+    """Why CUDA extensions of a torch build cannot be built with a CUDA toolkit, or ``""``.
+
+    torch.utils.cpp_extension's BuildExtension (``pip install`` of an extension package,
+    ``setup.py`` builds) refuses a toolkit of another CUDA major than the torch build's and only
+    warns on another minor (``_check_cuda_version`` in torch/utils/cpp_extension.py, read in
+    2.0.1 and 2.14.1). A ``cpu`` build, or no toolkit, is no problem.
+    """
+    cuda = torch_build_cuda(torch_version, variant)
+    toolkit = "" if toolkit is None else _text(toolkit, "CUDA toolkit version")
+    if not cuda or not toolkit:
+        return ""
+    built, have = _major_minor(cuda, "CUDA version"), _major_minor(toolkit, "CUDA toolkit version")
+    if built[0] == have[0]:
+        return ""
+    return ("torch %s's %s build is for CUDA %s, the toolkit is CUDA %s: "
+            "torch.utils.cpp_extension refuses to build CUDA extensions with a toolkit of "
+            "another CUDA major than the torch build's"
+            % (torch_known_release(torch_version), variant, cuda, cuda_version(toolkit)))
+
+
 def torch_companions(torch_version, package):
     """The ``torchvision`` or ``torchaudio`` releases that belong to a torch release, oldest
     first ([] where none was released)."""
@@ -531,8 +560,13 @@ def newest_release_with_companions(packages=("torchvision",)):
 
 
 def torch_extra_requirements(torch_version):
-    """Requirements a release needs beside its own metadata: ``["numpy<2"]`` for releases built
-    against NumPy 1.x (TORCH_NUMPY_BELOW), else []."""
+    """Requirements a release needs beside its own metadata: ``"numpy<2"`` for releases built
+    against NumPy 1.x (TORCH_NUMPY_BELOW) and ``"setuptools<70"`` for releases whose
+    cpp_extension needs ``pkg_resources.packaging`` (TORCH_SETUPTOOLS_BELOW), else []."""
     series = torch_release_info(torch_version)["series"]
-    below = data.TORCH_NUMPY_BELOW.get(series)
-    return ["numpy<%s" % below] if below else []
+    extra = []
+    for package, table in (("numpy", data.TORCH_NUMPY_BELOW),
+                           ("setuptools", data.TORCH_SETUPTOOLS_BELOW)):
+        if series in table:
+            extra.append("%s<%s" % (package, table[series]))
+    return extra

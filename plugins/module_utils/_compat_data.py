@@ -374,3 +374,74 @@ TORCH_COMPILE_PYTHON_BELOW = {
 # unpinned numpy, which would otherwise be NumPy 2). Source: pytorch/pytorch #132179 (rgommers,
 # 2024-07-31: "PyTorch 2.3.0 is the first version that supports NumPy 2.0", see #107302).
 TORCH_NUMPY_BELOW = {"2.0": "2", "2.1": "2", "2.2": "2"}
+
+# Releases whose torch.utils.cpp_extension imports `from pkg_resources import packaging`, which
+# setuptools 70.0.0 removed (and setuptools 81 all of pkg_resources): every extension build then
+# fails with "No module named 'pkg_resources'" or "cannot import name 'packaging'". The pytorch2
+# role adds "setuptools<70" to the wheel set of these releases. Sources: torch 2.0.1's wheel,
+# torch/utils/cpp_extension.py line 25 (read 2026-12-01; with setuptools 84.2.1 the extension
+# check failed so in molecule pytorch2_releases); ROCm/pytorch #1422 (2024-05-23: "Removed in
+# setuptools 70.0.0", cherry-picking pytorch commit 71ca427, which landed after 2.3.0). 2.1-2.3:
+# unverified here (no wheel read), inferred from that fix landing after their release.
+TORCH_SETUPTOOLS_BELOW = {"2.0": "70", "2.1": "70", "2.2": "70", "2.3": "70"}
+
+# ---- Multi-GPU servers with NVSwitch (HGX/DGX): issue #18, facts collected 2026-12-01 ---------
+# "unverified" marks a value the team could not check against NVIDIA's own page here (NVIDIA's
+# servers are unreachable from the build machines); the source it comes from is named.
+
+# NVSwitch PCI functions: the nvidia driver claims vendor 0x10de devices of PCI class 0x0680
+# ("other bridge") as NVSwitches. Source: NVIDIA/open-gpu-kernel-modules, nvswitch_pci_table
+# (src/common/nvswitch/kernel/nvswitch.c); device-id ranges, inclusive, from the same driver's
+# device-id headers. Gen-2 (LimeRock, HGX A100) and gen-3 (Laguna Seca, HGX H100/H200); the
+# gen-3 functions 0x22A8-0x22AF are the chip's bridge functions, counted with it.
+NVSWITCH_PCI_CLASS = "0x0680"
+NVSWITCH_PCI_ID_RANGES = [
+    ("0x1ae8", "0x1ae8", 2),
+    ("0x1af0", "0x1aff", 2),
+    ("0x22a0", "0x22a7", 3),
+    ("0x22a8", "0x22af", 3),
+]
+# Gen-4 NVSwitches (HGX B200/B100) do not show as class-0x0680 functions with a known id (no id
+# found: unverified). NVIDIA's gpu-driver-container recognises them by the switch-management
+# InfiniBand device: "SW_MNG" in /sys/class/infiniband/*/device/vpd (NVIDIA/gpu-driver-container
+# nvidia-driver script; gpu-operator #2781). The collection uses the same method.
+NVSWITCH_GEN4_IB_VPD_MARKER = "SW_MNG"
+
+# Fabric Manager and NVLSM. Sources: NVIDIA Fabric Manager user guide (docs.nvidia.com/datacenter/
+# tesla/fabric-manager-user-guide), as quoted in siderolabs/extensions #717, gpu-operator #544,
+# gpu-driver-container #735 (version equals the driver's exactly, pin and hold it).
+FABRIC_MANAGER_SERVICE = "nvidia-fabricmanager.service"
+FABRIC_MANAGER_CONFIG = "/usr/share/nvidia/nvswitch/fabricmanager.cfg"
+# Package names in NVIDIA's CUDA repository, per distribution family, before and from branch
+# 580: Ubuntu/Debian "nvidia-fabricmanager-<branch>" before 580, "nvidia-fabricmanager" from 580
+# (NVIDIA's repository listing as quoted in gpu-driver-container #735; the Debian names were not
+# re-checked: unverified). The version string is the driver's, "<version>-1" in NVIDIA's apt
+# repository (Debian revision "-1": unverified; the role pins "<version>-*").
+# RHEL: "dnf module install nvidia-driver:<stream>/fm" (FM user guide); single RPM names disagree
+# between sources. The dnf names below are both unverified (check with dnf list): the older FM
+# guide's "nvidia-fabric-manager-<version>-1" before 580, the apt name from 580.
+FABRIC_MANAGER_UNVERSIONED_FROM_BRANCH = "580"
+FABRIC_MANAGER_PACKAGES = {
+    "apt": {"before": "nvidia-fabricmanager-{branch}", "from": "nvidia-fabricmanager"},
+    "dnf": {"before": "nvidia-fabric-manager", "from": "nvidia-fabricmanager"},
+}
+# Gen-4 boards also need NVLSM (the NVLink subnet manager) and its InfiniBand kernel modules
+# (FM user guide as quoted in siderolabs/extensions #717; gpu-operator #2781). Same names on apt
+# and dnf (unverified for dnf).
+NVLSM_PACKAGES = ["nvlsm", "infiniband-diags", "libnvsdm"]
+NVLSM_KERNEL_MODULES = ["mlx5_core", "ib_umad"]
+
+# All-reduce bus bandwidth published for a node type, GB/s, with NCCL's busbw = algbw * 2(n-1)/n
+# (nccl-tests doc/PERFORMANCE.md). Keys: (GPU model as NVML names it, GPU count). "ring" at
+# large messages; "nvls" with NVLink SHARP (gen-3 NVSwitch and newer) at >= 8 GiB messages.
+# Sources: nccl-tests #212 (8x H100 SXM ~370 ring, ~480 NVLS), nccl-tests #149 (8x A100 ~230).
+# PCIe systems are far lower and machine-dependent: no figure, no verdict. Community figures,
+# not NVIDIA datasheets (unverified against NVIDIA's).
+NCCL_BUSBW_REFERENCE_GBPS = {
+    ("NVIDIA H100 80GB HBM3", 8): {"ring": 370.0, "nvls": 480.0, "source": "nccl-tests #212"},
+    ("NVIDIA A100-SXM4-80GB", 8): {"ring": 230.0, "source": "nccl-tests #149"},
+    ("NVIDIA A100-SXM4-40GB", 8): {"ring": 230.0, "source": "nccl-tests #149"},
+}
+# A measured busbw below this share of the reference is a failed verdict (the collection's
+# choice: message size, NCCL version and topology tuning move results by about 10-15 %).
+NCCL_BUSBW_MIN_SHARE = 0.8

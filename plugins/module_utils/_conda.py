@@ -7,7 +7,7 @@
 """The shared Python environment of the conda_env role: Miniforge installer command line, the
 system ``.condarc``, the environment's spec and the commands that (re)create it.
 
-Pure functions over plain values; the ``condarc`` and ``python_env`` modules run them.
+Pure functions over plain values; the ``condarc`` filter and the ``python_env`` module run them.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -69,37 +69,6 @@ def channels(values, allow_defaults=False):
     return result
 
 
-def _yaml_scalar(value):
-    # JSON scalars are valid YAML flow scalars (strings double-quoted, true/false, numbers).
-    return json.dumps(value)
-
-
-def _yaml(data, indent=0):
-    lines = []
-    pad = " " * indent
-    for key in sorted(data):
-        value = data[key]
-        if isinstance(value, dict):
-            if not value:
-                lines.append("%s%s: {}" % (pad, key))
-                continue
-            lines.append("%s%s:" % (pad, key))
-            lines.extend(_yaml(value, indent + 2))
-        elif isinstance(value, (list, tuple)):
-            if not value:
-                lines.append("%s%s: []" % (pad, key))
-                continue
-            lines.append("%s%s:" % (pad, key))
-            for item in value:
-                if isinstance(item, (dict, list, tuple)):
-                    raise CondaError("%s: nested lists or mappings in a list are not supported"
-                                     % key)
-                lines.append("%s  - %s" % (pad, _yaml_scalar(item)))
-        else:
-            lines.append("%s%s: %s" % (pad, key, _yaml_scalar(value)))
-    return lines
-
-
 def condarc_data(channel_list, channel_alias=None, custom_channels=None, default_channels=None,
                  allow_defaults=False, settings=None):
     """The system ``.condarc`` as a dict. ``custom_channels`` maps a channel name to the base
@@ -129,13 +98,6 @@ def condarc_data(channel_list, channel_alias=None, custom_channels=None, default
     if default_channels:
         data["default_channels"] = [str(url) for url in default_channels]
     return data
-
-
-def condarc_text(*args, **kwargs):
-    """``condarc_data`` rendered as YAML, with a header saying who manages the file."""
-    lines = ["# Managed by gpulab.pytorch_stack (conda_env role); local changes are replaced."]
-    lines.extend(_yaml(condarc_data(*args, **kwargs)))
-    return "\n".join(lines) + "\n"
 
 
 def env_prefix(root_prefix, name):

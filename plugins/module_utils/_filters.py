@@ -4,7 +4,7 @@
 #
 # PRIVATE: this module_utils file is internal to gpulab.pytorch_stack. Its API may change at any
 # time; other collections must not import it.
-"""Expose ``_compat`` functions as Jinja2 filters (controller side only)."""
+"""Expose ``_compat`` and ``_conda`` functions as Jinja2 filters (controller side only)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -14,6 +14,7 @@ import functools
 import inspect
 
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._compat import CompatError
+from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._conda import CondaError
 
 COLLECTION = "gpulab.pytorch_stack"
 
@@ -21,7 +22,7 @@ COLLECTION = "gpulab.pytorch_stack"
 def filters(error_class, **functions):
     """``{name: wrapped}`` for ``FilterModule.filters()``: each wrapped function raises
     ``error_class`` (``AnsibleFilterError``) with the filter's name when ``_compat`` cannot
-    answer, instead of a bare ``CompatError``."""
+    answer, instead of a bare ``CompatError`` or ``CondaError``."""
     def wrap(name, function):
         signature = inspect.signature(function)
 
@@ -34,7 +35,7 @@ def filters(error_class, **functions):
                                   % (COLLECTION, name, err, COLLECTION, name))
             try:
                 return function(*args, **kwargs)
-            except CompatError as err:
+            except (CompatError, CondaError) as err:
                 raise error_class("%s.%s: %s" % (COLLECTION, name, err))
         return wrapper
     return dict((name, wrap(name, function)) for name, function in functions.items())

@@ -11,7 +11,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.gpulab.pytorch_stack.plugins.module_utils import _compat, _nvml, _pci
+from ansible_collections.gpulab.pytorch_stack.plugins.module_utils import (
+    _compat, _fabric, _nvml, _pci,
+)
 
 # The part of the NVML report both modules return under `nvml` / in `ansible_facts.gpu`.
 NVML_KEYS = ("state", "message", "error_code", "driver_version", "cuda_driver_version",
@@ -45,13 +47,19 @@ def pci_devices(sysfs_root="/sys"):
 
 
 def gpu_info(sysfs_root="/sys", proc_root="/proc"):
-    """``{"nvml": {...}, "gpus": [...], "warnings": [...], "pci_devices": [...]}``."""
+    """``{"nvml": {...}, "gpus": [...], "warnings": [...], "pci_devices": [...],
+    "nvswitches": {...}, "fabric": {...}}`` (``nvswitches``: _pci.list_nvswitches, ``fabric``:
+    _fabric.summary of the GPUs' fabric states)."""
     report = _nvml.query(sysfs_root, proc_root)
+    gpus = [_with_architecture(gpu) for gpu in report["gpus"]]
+    nvswitches = _pci.list_nvswitches(sysfs_root)
     return {
         "nvml": dict((key, report["nvml"][key]) for key in NVML_KEYS),
-        "gpus": [_with_architecture(gpu) for gpu in report["gpus"]],
+        "gpus": gpus,
         "warnings": report["warnings"],
         "pci_devices": pci_devices(sysfs_root),
+        "nvswitches": nvswitches,
+        "fabric": _fabric.summary(gpus, nvswitches["count"]),
     }
 
 
@@ -130,5 +138,7 @@ def gpu_facts(sysfs_root="/sys", proc_root="/proc"):
         "sm_targets": _compat.sm_targets(capabilities),
         "devices": devices,
         "pci_devices": info["pci_devices"],
+        "nvswitches": info["nvswitches"],
+        "fabric": info["fabric"],
     })
     return facts, info["warnings"]

@@ -18,6 +18,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ctypes
 import os
 import re
 import sys
@@ -85,7 +86,15 @@ INIT_ERROR_STATES = {
 GPU_FIELDS = ("index", "name", "uuid", "pci_bus_id", "pci_device_id", "compute_capability",
               "memory_total_mib", "memory_used_mib", "temperature_c", "power_draw_w",
               "utilization_gpu_pct", "persistence_mode", "mig_mode", "mig_mode_pending",
-              "ecc_errors_uncorrected", "usable", "error", "mig_devices")
+              "ecc_errors_uncorrected", "usable", "error", "mig_devices", "fabric_state",
+              "fabric_status")
+# ``fabric_state`` is the NVSwitch fabric's state for the GPU (nvmlDeviceGetGpuFabricInfoV):
+# ``not_supported`` (no fabric: PCIe GPUs, no NVSwitch), ``not_started``, ``in_progress`` or
+# ``completed``, None where NVML cannot tell (an older driver without the call);
+# ``fabric_status`` NVML's return code of the fabric's set-up, meaningful once ``completed``
+# (0: success). States: nvml.h nvmlGpuFabricState_t (nvidia-ml-py 13.615.71 has the same
+# constants, NVML_GPU_FABRIC_STATE_*); the fabric is ready at COMPLETED with NVML_SUCCESS.
+FABRIC_STATE_NAMES = {0: "not_supported", 1: "not_started", 2: "in_progress", 3: "completed"}
 # Keys of one MIG instance.
 MIG_FIELDS = ("index", "uuid", "name", "memory_total_mib")
 
@@ -232,6 +241,27 @@ class _Reader(object):
             found.append(entry)
         return found
 
+    def fabric(self, label, handle):
+        """(state name, status code) of the GPU's NVSwitch fabric; (None, None) where NVML
+        cannot tell. NVML API reference, nvmlDeviceGetGpuFabricInfoV: the v2 struct carries a
+        version word; ``status`` is valid once ``state`` is COMPLETED."""
+        structure = getattr(pynvml, "c_nvmlGpuFabricInfoV_t", None)
+        function = getattr(pynvml, "nvmlDeviceGetGpuFabricInfoV", None)
+        if structure is None or function is None:
+            return None, None
+        info = structure()
+        try:
+            function(handle, ctypes.byref(info))
+        except pynvml.NVMLError as err:
+            code = getattr(err, "value", None)
+            if code == NVML_ERROR_NOT_SUPPORTED:
+                return "not_supported", None
+            if code != NVML_ERROR_FUNCTION_NOT_FOUND:
+                self.warnings.append("%s fabric info: %s" % (label, _describe(err)))
+            return None, None
+        state = FABRIC_STATE_NAMES.get(info.state, "unknown_%d" % info.state)
+        return state, (int(info.status) if state == "completed" else None)
+
     def device(self, index):
         gpu = dict.fromkeys(GPU_FIELDS)
         gpu["index"] = index
@@ -279,6 +309,7 @@ class _Reader(object):
         gpu["ecc_errors_uncorrected"] = self.call(
             label + " ECC errors", pynvml.nvmlDeviceGetTotalEccErrors, handle,
             pynvml.NVML_MEMORY_ERROR_TYPE_UNCORRECTED, pynvml.NVML_VOLATILE_ECC)
+        gpu["fabric_state"], gpu["fabric_status"] = self.fabric(label, handle)
         return gpu
 
 

@@ -74,3 +74,21 @@ def free_disk_mib(path):
         probe = parent
     stat = os.statvfs(probe)
     return {"path": path, "checked_at": probe, "free_mib": stat.f_bavail * stat.f_frsize // (1024 * 1024)}
+
+
+def disk_needed(layer_mib, results_dir=None):
+    """What the layers of a run need on disk: ``layer_mib`` is {layer: MiB}. A layer with a
+    recorded result (``<results_dir>/<layer>.json``, written by its last full run) is installed
+    already and counts for nothing, so a converged re-run needs no new space; without
+    ``results_dir`` every layer counts. Returns {"required_mib", "counted", "installed"}."""
+    counted, installed = [], []
+    for layer, mib in layer_mib.items():
+        try:
+            int(mib)
+        except (TypeError, ValueError):
+            raise ValueError("the disk estimate of layer %s is %r, not a number of MiB"
+                             % (layer, mib))
+        done = results_dir and os.path.isfile(os.path.join(results_dir, layer + ".json"))
+        (installed if done else counted).append(layer)
+    return {"required_mib": sum(int(layer_mib[layer]) for layer in counted),
+            "counted": counted, "installed": installed}

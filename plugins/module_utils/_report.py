@@ -4,19 +4,20 @@
 #
 # PRIVATE: this module_utils file is internal to gpulab.pytorch_stack. Its API may change at any
 # time; other collections must not import it.
-"""Render the cluster acceptance report (Markdown, self-contained HTML, JSON) from row dicts.
+"""The data of the cluster acceptance report, for the role's templates to draw.
 
-One row per host and GPU (or per host for a CPU run or a host that could not run). Pure
-functions: the same rows give byte-identical output, so a re-run with the same results changes
-nothing. Rows are sorted failures first, then by host, then by GPU index.
+One row per host and GPU (or per host for a CPU run or a host that could not run). The
+templates (roles/acceptance/templates/report.{md,html,json}.j2, written with
+ansible.builtin.template, so --check --diff shows what would change) only lay out what
+report_data() computes here: the sorted and typed rows, the counts, each table cell as display
+text and each chart bar with its geometry. Pure functions: the same rows give the same data, so
+a re-run with the same results changes nothing. Rows are sorted failures first, then by host,
+then by GPU index.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
-
-import json
-from html import escape
 
 DEFAULT_TITLE = "GPU cluster acceptance report"
 FILE_NAMES = {"md": "report.md", "html": "report.html", "json": "report.json"}
@@ -151,6 +152,27 @@ def notes(row):
     return "; ".join(parts)
 
 
+def checks_text(row):
+    """The named checks of a row: ``compile PASS; distributed PASS (gloo x2 (CPU) ...)``."""
+    checks = row.get("checks")
+    if not isinstance(checks, dict) or not checks:
+        return EMPTY
+    parts = []
+    for name in sorted(checks):
+        check = checks[name] if isinstance(checks[name], dict) else {}
+        # skipped with a reason (the release's compiler cannot run on this Python) is not
+        # "off" (a setting) and not a silent PASS: it says so and why
+        verdict = ("SKIPPED" if check.get("skip_reason") else "off" if check.get("skipped")
+                   else "PASS" if check.get("passed") is True else "FAIL")
+        text = "%s %s" % (name, verdict)
+        if check.get("skip_reason"):
+            text += " (%s)" % check["skip_reason"]
+        elif check.get("summary") and not check.get("skipped"):
+            text += " (%s)" % check["summary"]
+        parts.append(text)
+    return "; ".join(parts)
+
+
 def summarize(rows):
     """Counts over normalised rows."""
     return {
@@ -175,32 +197,18 @@ def cells(row):
         row["data_source"] or EMPTY, _fmt(row["epoch_seconds"], "{0:.2f}"),
         _fmt(row["images_per_second"], "{0:,.0f}"),
         _fmt(None if row["test_accuracy"] is None else 100 * row["test_accuracy"], "{0:.1f}%"),
-        notes(row) or EMPTY,
+        checks_text(row), notes(row) or EMPTY,
     ]
 
 
 HEADERS = ["Status", "Host", "Device", "Driver", "CUDA", "cuDNN", "torch", "Data",
-           "Epoch s", "Images/s", "Accuracy", "Notes"]
+           "Epoch s", "Images/s", "Accuracy", "Checks", "Notes"]
 
 
-def _summary_line(summary):
+def summary_line(summary):
     return "%d of %d rows passed on %d host(s); %d failed; %d ran on the CPU." % (
         summary["passed"], summary["rows"], summary["hosts"], summary["failed"],
         summary["cpu_rows"])
-
-
-def _md_cell(text):
-    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
-            .replace("\r", " ").replace("\n", " "))
-
-
-def render_markdown(rows, title=DEFAULT_TITLE):
-    rows = sort_rows(rows)
-    lines = ["# " + _md_cell(title), "", _summary_line(summarize(rows)), "",
-             "| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
-    for row in rows:
-        lines.append("| " + " | ".join(_md_cell(c) for c in cells(row)) + " |")
-    return "\n".join(lines) + "\n"
 
 
 BAR_HEIGHT, BAR_GAP, LABEL_WIDTH, BAR_WIDTH, VALUE_WIDTH = 22, 6, 330, 380, 160
@@ -211,76 +219,41 @@ def chart_rows(rows):
     return [r for r in sort_rows(rows) if (r["images_per_second"] or 0) > 0]
 
 
-def bar_chart_svg(rows):
-    """An inline SVG horizontal bar chart of images/s, one bar per row; CPU bars are grey and
-    say CPU. Empty string when no row has a figure."""
-    bars = chart_rows(rows)
-    if not bars:
-        return ""
-    top = max(r["images_per_second"] for r in bars)
-    width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
-    height = len(bars) * (BAR_HEIGHT + BAR_GAP) + BAR_GAP
-    out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" role="img" '
-           'aria-label="images per second per host and GPU">' % (width, height)]
-    for i, row in enumerate(bars):
+def chart(rows):
+    """The horizontal bar chart of images/s, one bar per row with a figure: the SVG's size and
+    per bar its class (C(bar), C(bar fail), C(bar cpu): CPU bars are grey and say CPU), its
+    geometry, the clipped label, the value text and the tooltip (the whole label)."""
+    bars = []
+    chosen = chart_rows(rows)
+    top = max([r["images_per_second"] for r in chosen] or [1])
+    for i, row in enumerate(chosen):
         y = BAR_GAP + i * (BAR_HEIGHT + BAR_GAP)
         length = max(1, int(round(BAR_WIDTH * row["images_per_second"] / top)))
         cpu = row["device_kind"] == "CPU"
-        css = "bar cpu" if cpu else ("bar" if row["passed"] is True else "bar fail")
         value = "{0:,.0f} img/s{1}".format(row["images_per_second"], " (CPU)" if cpu else "")
-        mid = y + BAR_HEIGHT // 2 + 5
-        out.append('<g class="%s"><title>%s</title>' % (css, escape(bar_label(row) + ": " + value)))
-        out.append('<text x="%d" y="%d" text-anchor="end">%s</text>'
-                   % (LABEL_WIDTH - 8, mid, escape(bar_label(row, LABEL_CHARS))))
-        out.append('<rect x="%d" y="%d" width="%d" height="%d"/>'
-                   % (LABEL_WIDTH, y, length, BAR_HEIGHT))
-        out.append('<text x="%d" y="%d">%s</text></g>' % (LABEL_WIDTH + length + 6, mid,
-                                                          escape(value)))
-    out.append("</svg>")
-    return "\n".join(out)
+        bars.append({
+            "css": "bar cpu" if cpu else ("bar" if row["passed"] is True else "bar fail"),
+            "y": y, "text_y": y + BAR_HEIGHT // 2 + 5, "length": length,
+            "value_x": LABEL_WIDTH + length + 6, "value": value,
+            "label": bar_label(row, LABEL_CHARS), "tooltip": bar_label(row) + ": " + value,
+        })
+    return {"width": LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH,
+            "height": len(bars) * (BAR_HEIGHT + BAR_GAP) + BAR_GAP,
+            "label_x": LABEL_WIDTH - 8, "bar_x": LABEL_WIDTH, "bar_height": BAR_HEIGHT,
+            "bars": bars}
 
 
-STYLE = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;font-size:14px}th,td{border:1px solid #ccc;padding:4px 8px;
-text-align:left;vertical-align:top}th{background:#f2f2f2}tr.fail td{background:#fde8e8}
-tr.pass td.status{color:#176f2c;font-weight:bold}tr.fail td.status{color:#a11;font-weight:bold}
-svg text{font-size:12px;fill:#222}.bar rect{fill:#2f6db3}.bar.fail rect{fill:#c0392b}
-.bar.cpu rect{fill:#9a9a9a}"""
-
-
-def render_html(rows, title=DEFAULT_TITLE):
-    """A self-contained page: inline CSS and SVG, no scripts, every value escaped."""
+def report_data(rows, title=DEFAULT_TITLE):
+    """Everything the report templates draw, from the rows as the roles collect them."""
     rows = sort_rows(rows)
-    chart = bar_chart_svg(rows) or "<p>No images/s figures to chart.</p>"
-    head = "".join("<th>%s</th>" % escape(h) for h in HEADERS)
-    body = []
-    for row in rows:
-        tds = ["<td%s>%s</td>" % (' class="status"' if i == 0 else "", escape(c))
-               for i, c in enumerate(cells(row))]
-        body.append('<tr class="%s">%s</tr>' % ("pass" if row["passed"] is True else "fail",
-                                                "".join(tds)))
-    return "\n".join([
-        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-        "<title>%s</title>" % escape(title), "<style>%s</style>" % STYLE, "</head>", "<body>",
-        "<h1>%s</h1>" % escape(title), "<p>%s</p>" % escape(_summary_line(summarize(rows))),
-        "<h2>Training throughput (images/s)</h2>", chart, "<h2>Results</h2>",
-        "<table>", "<thead><tr>%s</tr></thead>" % head, "<tbody>", "\n".join(body),
-        "</tbody>", "</table>", "</body>", "</html>", ""])
-
-
-def render_json(rows, title=DEFAULT_TITLE):
-    rows = sort_rows(rows)
-    document = {"title": title, "summary": summarize(rows), "rows": rows}
-    return json.dumps(document, indent=2, sort_keys=True) + "\n"
-
-
-RENDERERS = {"md": render_markdown, "html": render_html, "json": render_json}
-
-
-def render(rows, title=DEFAULT_TITLE, formats=("md", "html", "json")):
-    """{file name: content} for each requested format."""
-    unknown = sorted(set(formats) - set(RENDERERS))
-    if unknown:
-        raise ReportError("unknown report format(s) %s; choose from md, html, json"
-                          % ", ".join(unknown))
-    return dict((FILE_NAMES[f], RENDERERS[f](rows, title)) for f in formats)
+    summary = summarize(rows)
+    return {
+        "title": str(title),
+        "summary": summary,
+        "summary_line": summary_line(summary),
+        "headers": list(HEADERS),
+        "rows": rows,
+        "table": [{"passed": row["passed"] is True, "cells": cells(row)} for row in rows],
+        "chart": chart(rows),
+        "failed_hosts": sorted(set(r["host"] for r in rows if r["passed"] is not True)),
+    }

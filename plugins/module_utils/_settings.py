@@ -16,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import difflib
+import math
 import posixpath
 import re
 
@@ -71,6 +72,10 @@ _INDEX = re.compile(r"^[0-9]+$")
 _GPU_UUID = re.compile(r"^GPU-[0-9a-fA-F]{1,8}(-[0-9a-fA-F]{1,4}){0,3}(-[0-9a-fA-F]{1,12})?$")
 _MIG = re.compile(r"^MIG-(GPU-[0-9a-fA-F-]{36}/[0-9]+/[0-9]+|[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})$")
 DEVICE_SETTINGS = ("pytorch2_visible_devices",)
+
+# torch.compile's modes (torch.compile's docstring, torch 2.0 to 2.15:
+# https://docs.pytorch.org/docs/stable/generated/torch.compile.html).
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 
 # acceptance_device: a torch device string the trainer accepts.
 _TORCH_DEVICE = re.compile(r"^(cpu|cuda(:[0-9]+)?)$")
@@ -185,6 +190,14 @@ def acceptance_problems(settings):
             value = number(key)
             if value is None or value < low or (key == "acceptance_batch_size" and value != int(value)):
                 problems.append("%s %r must be %s" % (key, settings.get(key), what))
+    if settings.get("acceptance_min_busbw_gbps") is not None:
+        busbw = number("acceptance_min_busbw_gbps")
+        if busbw is None or math.isnan(busbw) or busbw <= 0 or math.isinf(busbw):
+            problems.append("acceptance_min_busbw_gbps %r must be a positive number of GB/s (e.g. 100), "
+                            "or null for no minimum" % (settings.get("acceptance_min_busbw_gbps"),))
+    if "acceptance_compile_mode" in settings and settings.get("acceptance_compile_mode") not in COMPILE_MODES:
+        problems.append("acceptance_compile_mode %r is not a torch.compile mode: choose one of %s"
+                        % (settings.get("acceptance_compile_mode"), ", ".join(COMPILE_MODES)))
     if "acceptance_device" in settings:
         device = settings.get("acceptance_device")
         if not isinstance(device, str) or not _TORCH_DEVICE.match(device):

@@ -21,6 +21,7 @@ import json
 import os
 import re
 import shutil
+import zipfile
 
 MANIFEST = "manifest.json"
 REQUIREMENTS = "requirements.txt"
@@ -179,22 +180,79 @@ def extra_files(directory, manifest):
                   if name.endswith(".whl") and name not in manifest["wheels"])
 
 
-def fetch(cache_dir, key, download, write):
+def incomplete_wheels(directory, manifest):
+    """Wheels of ``manifest`` in ``directory`` that are no complete zip file (a truncated copy
+    has no central directory at its end). Cheap: only the end of each file is read; for a
+    wheelhouse with no recorded sha256 to compare with (one the admin put in place)."""
+    bad = []
+    for name in sorted(manifest["wheels"]):
+        try:
+            with zipfile.ZipFile(os.path.join(directory, name)) as archive:
+                archive.infolist()
+        except (zipfile.BadZipfile, IOError, OSError):
+            bad.append(name)
+    return bad
+
+
+def _damaged(directory, manifest):
+    """``{file: problem}`` for the wheels of a cached wheelhouse that are missing or differ from
+    its manifest (size first, then sha256)."""
+    found = {}
+    for problem in verify(directory, manifest):
+        found[problem.split(" ", 1)[0]] = problem
+    return found
+
+
+def _link_or_copy(src, dest):
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copy2(src, dest)
+
+
+def fetch(cache_dir, key, download, write, on_damaged=None):
     """Return ``(directory, manifest, downloaded)`` for the wheelhouse ``key`` in
     ``cache_dir``; ``download(tmpdir)`` fills a temporary directory when the cache has none.
     A wheelhouse counts as cached only once its manifest is written (so an interrupted
-    download is started again). ``write(path, text)`` writes a file."""
+    download is started again). ``write(path, text)`` writes a file.
+
+    A cached wheelhouse is checked against its manifest (every wheel's size and sha256) before
+    it is used: a missing, truncated or altered wheel is fetched again, once, into a copy of
+    the entry (the intact wheels are linked, not downloaded), which must then match the
+    manifest; ``on_damaged(problems)`` is told first (so a failed download can say why it ran).
+    When it does not match, the error names the entry's path on the controller."""
     final = os.path.join(cache_dir, key)
     manifest_path = os.path.join(final, MANIFEST)
+    partial = final + ".partial"
+    damaged = {}
     if os.path.isfile(manifest_path):
         with open(manifest_path) as handle:
-            return final, check_manifest(json.load(handle)), False
-    partial = final + ".partial"
+            recorded = check_manifest(json.load(handle))
+        damaged = _damaged(final, recorded)
+        if not damaged:
+            return final, recorded, False
+        if on_damaged:
+            on_damaged(sorted(damaged.values()))
     if os.path.isdir(partial):
         shutil.rmtree(partial)
     os.makedirs(partial)
+    if damaged:
+        for name in recorded["wheels"]:
+            if name not in damaged:
+                _link_or_copy(os.path.join(final, name), os.path.join(partial, name))
     download(partial)
     manifest = build_manifest(partial)
+    if damaged:
+        still = sorted(name for name, entry in recorded["wheels"].items()
+                       if manifest["wheels"].get(name, {}).get("sha256") != entry["sha256"])
+        if still:
+            shutil.rmtree(partial)
+            raise WheelhouseError(
+                "the controller's wheelhouse %s had damaged wheels (%s), and fetching them again "
+                "did not give the recorded ones (%s). Remove %s on the controller and run again "
+                "to fetch the whole wheelhouse anew"
+                % (final, "; ".join(sorted(damaged.values())), ", ".join(still), final))
+        manifest = recorded
     write(os.path.join(partial, REQUIREMENTS), requirements_text(manifest))
     write(os.path.join(partial, MANIFEST), manifest_text(manifest))
     if os.path.isdir(final):

@@ -231,6 +231,14 @@ ansible_facts:
                 architecture has a single one (every Hopper is 9.0); V(null) otherwise.
               type: str
               sample: "8.0"
+        nvswitches:
+          description: The host's NVSwitches, as RV(gpulab.pytorch_stack.gpu_info#module:nvswitches).
+          type: dict
+          sample: {"count": 4, "generation": 3, "devices": [], "ib_switch_managers": []}
+        fabric:
+          description: The NVSwitch fabric's state, as RV(gpulab.pytorch_stack.gpu_info#module:fabric).
+          type: dict
+          sample: {"state": "ready", "gpus_ready": 8, "gpus": 8, "problems": []}
 """
 
 from ansible.module_utils.basic import AnsibleModule

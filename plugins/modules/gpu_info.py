@@ -209,6 +209,20 @@ gpus:
           instance, chosen with C(CUDA_VISIBLE_DEVICES=<its uuid>).
       type: list
       elements: dict
+    fabric_state:
+      description:
+        - The GPU's NVSwitch fabric (C(nvmlDeviceGetGpuFabricInfoV)) - C(not_supported) (no
+          fabric - PCIe GPUs, boards without NVSwitch), C(not_started) (Fabric Manager not
+          running), C(in_progress), C(completed); V(null) where NVML cannot tell (an older
+          driver without the call).
+        - On an NVSwitch board CUDA fails with error 802 until it is C(completed) with
+          C(fabric_status=0).
+      type: str
+      sample: completed
+    fabric_status:
+      description: NVML's return code of the fabric's set-up once C(completed) (0 success); V(null) before.
+      type: int
+      sample: 0
 pci_devices:
   description:
     - NVIDIA display-class devices on the PCI bus, read from sysfs whether or not a driver works.
@@ -216,6 +230,23 @@ pci_devices:
   returned: always
   type: list
   elements: dict
+nvswitches:
+  description:
+    - The host's NVSwitches from sysfs - C(count), C(generation) (2, 3, 4 or V(null)),
+      C(devices) (PCI class C(0x0680) functions) and C(ib_switch_managers) (gen-4 boards).
+    - Same as C(ansible_facts.gpu_preflight.nvswitches) of M(gpulab.pytorch_stack.preflight_facts).
+  returned: always
+  type: dict
+  sample: {"count": 4, "generation": 3, "devices": [], "ib_switch_managers": []}
+fabric:
+  description:
+    - The host's NVSwitch fabric from the GPUs' C(fabric_state) - C(state) is C(ready) (every
+      usable GPU C(completed) with success), C(not_ready), C(failed), C(unknown) or
+      C(not_applicable) (no fabric, no NVSwitch); C(gpus_ready), C(gpus) (usable GPUs) and
+      C(problems) (one line per GPU that is not ready).
+  returned: always
+  type: dict
+  sample: {"state": "ready", "gpus_ready": 8, "gpus": 8, "problems": []}
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib

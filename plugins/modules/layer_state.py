@@ -25,11 +25,13 @@ description:
     check says the host differs, so a re-run on a converged host costs one module run per layer
     instead of one per step. Setting C(<role>_skip_when_converged=false) makes a role walk every
     step regardless.
+  - With C(--diff) (also under C(--check)), O(state=record) shows the record's old and new
+    content when it changes; check mode writes nothing. O(state=check) never changes anything.
 author:
   - gpulab maintainers (@gpulab)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-  - gpulab.pytorch_stack.attributes
+  - gpulab.pytorch_stack.attributes.DIFF
 options:
   name:
     description: The layer, usually the role name. Letters, digits, C(_), C(-) and C(.).
@@ -161,6 +163,7 @@ from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._packages imp
 )
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._results import (
     canonical_json,
+    text_diff,
     valid_name,
     write_if_changed,
 )
@@ -224,11 +227,15 @@ def main():
         if not module.check_mode:
             os.makedirs(params["dir"], 0o755)
     record = make_record(name, inputs_sha256, paths_state, packages, params["result"])
+    text = canonical_json(record)
+    diff = text_diff(path, text) if module._diff else None
     if os.path.isdir(params["dir"]):
-        changed = write_if_changed(path, canonical_json(record), check_mode=module.check_mode) \
-            or changed
+        changed = write_if_changed(path, text, check_mode=module.check_mode) or changed
+    else:
+        changed = True
+    extra = dict(diff=diff) if changed and diff is not None else {}
     module.exit_json(changed=changed, converged=True, differences=[], drifted=[],
-                     result=params["result"], path=path)
+                     result=params["result"], path=path, **extra)
 
 
 if __name__ == "__main__":

@@ -46,8 +46,20 @@ options:
   required_disk_mib:
     description:
       - Disk the chosen layers need at O(disk_path), in MiB. The result says whether it fits.
+      - Ignored when O(layer_disk_mib) is given.
     type: int
     default: 0
+  layer_disk_mib:
+    description:
+      - Disk each chosen layer needs at O(disk_path), in MiB, by layer name. The layers that
+        have a recorded result in O(results_dir) (C(<layer>.json)) are installed already and
+        count for nothing; the others are summed into C(disk.required_mib).
+    type: dict
+  results_dir:
+    description:
+      - Where the layers record their results. Without it every layer of O(layer_disk_mib)
+        counts.
+    type: path
   sysfs_root:
     description:
       - Root of the sysfs tree to read PCI devices and EFI variables from.
@@ -117,11 +129,26 @@ ansible_facts:
           description: Number of entries in C(pci_gpus).
           type: int
           sample: 8
+        nvswitches:
+          description:
+            - The NVSwitches of the host (HGX/DGX boards). C(devices) are the NVIDIA PCI
+              functions of class C(0x0680), which the driver claims as NVSwitches, each with
+              C(pci_bus_id), C(device_id), C(generation) (2 HGX A100, 3 HGX H100/H200, or
+              V(null) for an id the compatibility data does not know) and C(driver).
+            - Gen-4 switches (HGX B200-class) are found by their InfiniBand switch-management
+              functions (C(SW_MNG) in C(/sys/class/infiniband/*/device/vpd)), listed in
+              C(ib_switch_managers).
+            - C(count) is the number of switches, C(generation) the highest found or V(null).
+          type: dict
+          sample: {"count": 4, "generation": 3, "ib_switch_managers": [],
+                   "devices": [{"pci_bus_id": "0000:05:00.0", "device_id": "0x22a3",
+                                "generation": 3, "driver": "nvidia-nvswitch"}]}
         disk:
           description: Free space where the stack goes, what is needed and whether it fits.
           type: dict
           sample: {"path": "/opt", "checked_at": "/opt", "free_mib": 812345,
-                   "required_mib": 16384, "enough": true}
+                   "required_mib": 7680, "enough": true,
+                   "counted": ["pytorch2", "acceptance", "cudnn"], "installed": ["nvidia_driver"]}
         os:
           description: The value of O(os_name), or null.
           type: str
@@ -136,9 +163,13 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._pci import list_nvidia_gpus
+from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._pci import (
+    list_nvidia_gpus,
+    list_nvswitches,
+)
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._preflight import (
     container_type,
+    disk_needed,
     free_disk_mib,
     secure_boot_from_efivars,
     secure_boot_from_mokutil,
@@ -165,6 +196,8 @@ def main():
             os_name=dict(type="str"),
             supported_os=dict(type="list", elements="str", default=[]),
             required_disk_mib=dict(type="int", default=0),
+            layer_disk_mib=dict(type="dict"),
+            results_dir=dict(type="path"),
             sysfs_root=dict(type="path", default="/sys"),
         ),
         supports_check_mode=True,
@@ -175,8 +208,14 @@ def main():
     secure_boot, source = _secure_boot(module, sysfs_root)
     params = module.params
     disk = free_disk_mib(params["disk_path"])
-    disk["required_mib"] = params["required_disk_mib"]
-    disk["enough"] = disk["free_mib"] >= params["required_disk_mib"]
+    if params["layer_disk_mib"] is not None:
+        try:
+            disk.update(disk_needed(params["layer_disk_mib"], params["results_dir"]))
+        except ValueError as exc:
+            module.fail_json(msg="layer_disk_mib: %s" % exc)
+    else:
+        disk["required_mib"] = params["required_disk_mib"]
+    disk["enough"] = disk["free_mib"] >= disk["required_mib"]
     facts = {
         "os": params["os_name"],
         "os_supported": params["os_name"] in params["supported_os"],
@@ -186,6 +225,7 @@ def main():
         "secure_boot_source": source,
         "pci_gpus": gpus,
         "pci_gpu_count": len(gpus),
+        "nvswitches": list_nvswitches(sysfs_root),
         "disk": disk,
     }
     module.exit_json(changed=False, ansible_facts={"gpu_preflight": facts})

@@ -138,7 +138,8 @@ check:
       returned: always
     requirements:
       description: Requirements the release needs beside its own metadata (C(numpy<2) for
-        releases built against NumPy 1.x).
+        releases built against NumPy 1.x, C(setuptools<70) for releases whose C(cpp_extension)
+        imports C(pkg_resources.packaging)).
       type: list
       elements: str
       returned: before the install

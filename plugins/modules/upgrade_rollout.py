@@ -98,7 +98,7 @@ notes:
   - Changes only the ledger directory on the controller (O(step=reset)); reports
     C(changed=false) otherwise.
 seealso:
-  - module: gpulab.pytorch_stack.run_result
+  - module: ansible.builtin.copy
 """
 
 EXAMPLES = r"""

@@ -19,9 +19,14 @@ description:
     was asked (requirements, index, Python, glibc, machine, variant).
   - Records every wheel's sha256 and size in C(manifest.json) and writes C(requirements.txt)
     (every wheel pinned with C(--hash=sha256:...)) for C(pip install --require-hashes).
-  - A key whose manifest exists is a cache hit (nothing downloaded, C(changed=false)).
+  - A key whose manifest exists is a cache hit (nothing downloaded, C(changed=false)) once every
+    wheel there has the size and sha256 its manifest records. A missing, truncated or altered
+    wheel is fetched again once (only that wheel; C(changed=true)); when that does not give the
+    recorded wheel, the module fails naming the entry's path on the controller. So no damaged
+    wheel is ever copied to a host.
   - With O(src), uses the wheels an administrator supplied in that directory instead (hashing
-    them on every run; nothing is written there).
+    them on every run; nothing is written there). A wheel there that is no complete zip file
+    (truncated) fails the module, naming its path.
 author:
   - gpulab maintainers (@gpulab)
 extends_documentation_fragment:
@@ -117,9 +122,14 @@ size:
   returned: always
   type: int
 downloaded:
-  description: Whether this run downloaded.
+  description: Whether this run downloaded (a new wheelhouse, or damaged wheels again).
   returned: always
   type: bool
+damaged:
+  description: The O(src) wheels that are no complete zip file.
+  returned: failure with O(src)
+  type: list
+  elements: str
 """
 
 import hashlib
@@ -136,6 +146,7 @@ from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._wheelhouse i
     cache_key,
     download_argv,
     fetch,
+    incomplete_wheels,
     manifest_text,
     total_size,
 )
@@ -163,6 +174,15 @@ def main():
     try:
         if p["src"]:
             path, key, manifest, downloaded = p["src"], "admin", build_manifest(p["src"]), False
+            # No recorded sha256 to compare with: a truncated wheel is one that is no complete
+            # zip file, refused here before it is copied to any host.
+            bad = incomplete_wheels(p["src"], manifest)
+            if bad:
+                module.fail_json(msg="the wheelhouse %s on the controller (src) has wheels that are no "
+                                     "complete zip file (truncated or damaged): %s. Put intact copies "
+                                     "there and run again"
+                                     % (p["src"], ", ".join(os.path.join(p["src"], n) for n in bad)),
+                                 damaged=bad)
         else:
             key = cache_key(p["requirements"], p["index_url"], p["python_version"], p["glibc"],
                             p["arch"], p["variant"])
@@ -173,6 +193,13 @@ def main():
             if p["retries"] < 0:
                 module.fail_json(msg="retries must be 0 or more, got %d" % p["retries"])
             index = p["index_url"] or "the index in pip's own configuration (PyPI unless set)"
+            # Set when the cached wheelhouse was damaged, so a failed refetch says so.
+            note = {"text": ""}
+
+            def on_damaged(problems):
+                note["text"] = ("the controller's wheelhouse %s has damaged wheels (%s); fetching "
+                                "them again failed. " % (os.path.join(p["cache_dir"], key),
+                                                         "; ".join(problems)))
 
             def download(dest):
                 cmd = [dest if arg == "DEST" else arg for arg in argv]
@@ -182,14 +209,15 @@ def main():
                     return rc == 0, (rc, out, err)
                 ok, (rc, out, err), tries = with_retries(attempt, p["retries"])
                 if not ok:
-                    module.fail_json(msg="pip download from %s failed %d time(s), the last with rc=%d: %s"
-                                     % (index, tries, rc, err.strip()[-2000:]),
+                    module.fail_json(msg="%spip download from %s failed %d time(s), the last with rc=%d: %s"
+                                     % (note["text"], index, tries, rc, err.strip()[-2000:]),
                                      cmd=cmd, stdout=out, stderr=err, index_url=p["index_url"],
                                      tries=tries)
 
             if not os.path.isdir(p["cache_dir"]):
                 os.makedirs(p["cache_dir"], 0o755)
-            path, manifest, downloaded = fetch(p["cache_dir"], key, download, write_if_changed)
+            path, manifest, downloaded = fetch(p["cache_dir"], key, download, write_if_changed,
+                                               on_damaged=on_damaged)
     except WheelhouseError as err:
         module.fail_json(msg=str(err))
     text = manifest_text(manifest)

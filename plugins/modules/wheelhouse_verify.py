@@ -19,11 +19,13 @@ description:
   - Writes C(manifest.json) (the record that this wheelhouse is complete and verified; compare
     it before copying again) and C(requirements.txt) (every wheel pinned with its sha256, for
     C(pip install --no-index --require-hashes -r)).
+  - With C(--diff) it shows the old and new content of those two files and the wheels it
+    removes; in check mode it writes and removes nothing.
 author:
   - gpulab maintainers (@gpulab)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-  - gpulab.pytorch_stack.attributes
+  - gpulab.pytorch_stack.attributes.DIFF
 options:
   path:
     description: The wheelhouse directory on the host.
@@ -56,6 +58,11 @@ requirements:
   description: Path of the hash-pinned requirements file.
   returned: always
   type: str
+damaged:
+  description: The wheels of the manifest that are missing in O(path) or differ from it.
+  returned: failure
+  type: list
+  elements: str
 """
 
 import os
@@ -97,17 +104,38 @@ def main():
         module.fail_json(msg="the wheelhouse in %s does not match its manifest: %s. The copy is "
                              "damaged or the controller's cache changed after it was recorded; "
                              "remove the cache entry on the controller and run again"
-                             % (path, "; ".join(problems)), problems=problems)
+                             % (path, "; ".join(problems)), problems=problems,
+                         damaged=sorted(set(problem.split(" ", 1)[0] for problem in problems)))
     pruned = extra_files(path, manifest) if module.params["prune"] else []
     if not module.check_mode:
         for name in pruned:
             os.unlink(os.path.join(path, name))
     changed = bool(pruned)
-    changed = write_if_changed(requirements, requirements_text(manifest),
-                               check_mode=module.check_mode) or changed
-    changed = write_if_changed(os.path.join(path, MANIFEST), manifest_text(manifest),
-                               check_mode=module.check_mode) or changed
-    module.exit_json(changed=changed, pruned=pruned, requirements=requirements)
+    diff = []
+    if pruned:
+        diff.append(dict(before_header=path, after_header=path,
+                         before="".join(name + "\n" for name in pruned), after=""))
+    for target, text in ((requirements, requirements_text(manifest)),
+                         (os.path.join(path, MANIFEST), manifest_text(manifest))):
+        before = _read(target) if module._diff else None
+        if write_if_changed(target, text, check_mode=module.check_mode):
+            changed = True
+            if module._diff and before != text:
+                diff.append(dict(before_header=target, after_header=target,
+                                 before=before, after=text))
+    result = dict(changed=changed, pruned=pruned, requirements=requirements)
+    if module._diff:
+        result["diff"] = diff
+    module.exit_json(**result)
+
+
+def _read(path):
+    """The file's text, or '' when it does not exist (yet)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read().decode("utf-8", "replace")
+    except (IOError, OSError):
+        return ""
 
 
 if __name__ == "__main__":

@@ -80,7 +80,11 @@ SCENARIOS = {
     "lost_gpu": ("lost_gpu", None, "580.95.05"),
     "no_library": (None, H100, None),
     "no_binding": ("a100_x8", None, None),
+    # HGX H100 with its four gen-3 NVSwitches on the bus (tests/conftest.py nvswitches)
+    "hgx_fabric_completed": ("hgx_h100_x8_fabric_completed", H100, "580.95.05"),
+    "hgx_fabric_not_started": ("hgx_h100_x8_fabric_not_started", H100, "580.95.05"),
 }
+HGX_SCENARIOS = ("hgx_fabric_completed", "hgx_fabric_not_started")
 
 # count, compute_capabilities, torch_cuda_arch_list, sm_targets, models
 EXPECTED_OK = {
@@ -103,6 +107,7 @@ STATES = {
     "no_binding": "library_not_found",
 }
 STATES.update((name, "ok") for name in EXPECTED_OK)
+STATES.update((name, "ok") for name in HGX_SCENARIOS)
 
 # what require_gpu=true says for each scenario without a usable GPU
 REQUIRE_GPU_MESSAGES = {
@@ -152,7 +157,7 @@ def workdir(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def runs(nvml_env, session_sysfs, workdir, tmp_path_factory, ansible):
+def runs(nvml_env, session_sysfs, workdir, tmp_path_factory, ansible, nvswitches):
     """{scenario: {task name: result}} for every scenario, run concurrently."""
     playbook = os.path.join(workdir, "gpu.yml")
     with open(playbook, "w") as handle:
@@ -166,6 +171,8 @@ def runs(nvml_env, session_sysfs, workdir, tmp_path_factory, ansible):
         if device_id:
             devices = [("0000:%02x:00.0" % bus, "0x10de", device_id, "0x030200", None)
                        for bus in (0x07, 0x0f, 0x47, 0x4e, 0x87, 0x90, 0xb7, 0xbd)]
+        if name in HGX_SCENARIOS:
+            devices += nvswitches()
         sysfs = session_sysfs(devices, kernel_module, name="sys-" + name)
         env = nvml_env(profile)
         if name == "no_binding":
@@ -337,3 +344,21 @@ def test_ansible_doc_renders_the_modules(module, ansible_bin, collections_root):
     assert "EXAMPLES:" in done.stdout and "RETURN VALUES:" in done.stdout
     assert "gpulab.pytorch_stack.%s:" % module in done.stdout
     assert "ERROR" not in done.stderr and "WARNING" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("scenario, state, ready", [
+    ("hgx_fabric_completed", "ready", 8), ("hgx_fabric_not_started", "not_ready", 0),
+    ("h100_x8", "not_applicable", 0),
+])
+def test_nvswitches_and_fabric_state(runs, scenario, state, ready):
+    results = runs[scenario]
+    gpu = results["facts"]["ansible_facts"]["gpu"]
+    assert gpu["fabric"] == results["info"]["fabric"]
+    assert (gpu["fabric"]["state"], gpu["fabric"]["gpus_ready"]) == (state, ready)
+    hgx = scenario in HGX_SCENARIOS
+    assert (gpu["nvswitches"]["count"], gpu["nvswitches"]["generation"]) == (
+        (4, 3) if hgx else (0, None))
+    assert len(gpu["pci_devices"]) == (8 if hgx else 0)    # switches are no GPUs
+    if state == "not_ready":
+        assert gpu["fabric"]["problems"][0] == "GPU 0: fabric not started"
+        assert [d["fabric_state"] for d in gpu["devices"]] == ["not_started"] * 8

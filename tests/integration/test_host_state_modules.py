@@ -1,7 +1,8 @@
 # Copyright: (c) 2026, gpulab.pytorch_stack contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""package_state and symlinks through ansible-playbook on this machine: the real dpkg database
-(or rpm's, on a RHEL-family controller) and a real directory tree."""
+"""package_state and the toolkit links (ansible.builtin.file, as roles/cuda_toolkit/tasks/wheels.yml
+makes them) through ansible-playbook on this machine: the real dpkg database (or rpm's, on a
+RHEL-family controller) and a real directory tree."""
 
 import os
 import shutil
@@ -14,11 +15,15 @@ PACKAGES = """
         names: "{{ names }}"
 """
 
+# roles/cuda_toolkit/tasks/wheels.yml
 LINKS = """
     - name: links
-      gpulab.pytorch_stack.symlinks:
-        root: "{{ root }}"
-        links: "{{ links }}"
+      ansible.builtin.file:
+        src: "{{ item.value }}"
+        dest: "{{ root }}/{{ item.key }}"
+        state: link
+        force: true
+      loop: "{{ links | dict2items }}"
       ignore_errors: "{{ may_fail | default(false) }}"
 """
 
@@ -50,7 +55,11 @@ def test_package_state_refuses_a_pattern_before_asking(localhost_play):
     assert "python3-*" in result["msg"]
 
 
-def test_symlinks_make_repair_and_then_leave_alone(localhost_play, tmp_path):
+def _changed_links(result):
+    return sorted(os.path.basename(r["dest"]) for r in result["results"] if r["changed"])
+
+
+def test_toolkit_links_are_made_repaired_and_then_left_alone(localhost_play, tmp_path):
     root = tmp_path / "cuda-13.0"
     root.mkdir()
     (root / "lib64").write_text("a file where a link belongs")
@@ -58,7 +67,7 @@ def test_symlinks_make_repair_and_then_leave_alone(localhost_play, tmp_path):
     variables = {"root": str(root), "links": links}
 
     checked = localhost_play(LINKS, variables, check=True)["links"]
-    assert checked["changed"] is True and len(checked["changed_links"]) == 3
+    assert _changed_links(checked) == ["bin", "include", "lib64"]
     assert sorted(os.listdir(str(root))) == ["lib64"] and not os.path.islink(str(root / "lib64"))
 
     first = localhost_play(LINKS, variables)["links"]
@@ -69,15 +78,15 @@ def test_symlinks_make_repair_and_then_leave_alone(localhost_play, tmp_path):
     os.unlink(str(root / "include"))
     os.symlink("elsewhere", str(root / "include"))
     repaired = localhost_play(LINKS, variables)["links"]
-    assert sorted(repaired["changed_links"]) == sorted(
-        ["%s -> %s" % (root / name, links[name]) for name in ("bin", "include")])
+    assert _changed_links(repaired) == ["bin", "include"]
+    assert {name: os.readlink(str(root / name)) for name in links} == links
     assert localhost_play(LINKS, variables)["links"]["changed"] is False
 
 
-def test_symlinks_refuse_to_replace_a_directory(localhost_play, tmp_path):
+def test_toolkit_links_refuse_to_replace_a_directory_with_files(localhost_play, tmp_path):
     (tmp_path / "bin").mkdir()
     (tmp_path / "bin" / "nvcc").write_text("")
     result = localhost_play(LINKS, {"root": str(tmp_path), "links": {"bin": "x"},
                                     "may_fail": True})["links"]
-    assert result["failed"] is True and "is a directory" in result["msg"]
+    assert result["failed"] is True and "not empty" in result["results"][0]["msg"]
     assert (tmp_path / "bin" / "nvcc").exists()

@@ -111,3 +111,26 @@ def test_the_code_fingerprint_is_one_stable_sha256(localhost_play):
     first = localhost_play(FINGERPRINT)["code"]["msg"]
     assert len(first) == 64 and int(first, 16) >= 0
     assert localhost_play(FINGERPRINT)["code"]["msg"] == first
+
+
+@needs_a_package_database
+def test_record_diff_shows_old_and_new_and_check_mode_writes_nothing(localhost_play, tmp_path):
+    shown = localhost_play(STATE, _variables(tmp_path, do_record=True), check=True,
+                           diff=True)["record"]
+    assert shown["changed"] is True
+    assert shown["diff"]["before"] == "" and '"layer": "demo"' in shown["diff"]["after"]
+    assert shown["diff"]["after_header"] == str(tmp_path / "state" / "demo.json")
+    assert not (tmp_path / "state").exists()
+
+    localhost_play(STATE, _variables(tmp_path, do_record=True))
+    record = (tmp_path / "state" / "demo.json").read_text()
+    (tmp_path / "prefix" / "profile.sh").write_text("export CUDA_HOME=/opt/cuda/13.2\n")
+    changed = localhost_play(STATE, _variables(tmp_path, do_record=True), check=True,
+                             diff=True)["record"]
+    assert changed["changed"] is True
+    assert changed["diff"]["before"] == record and changed["diff"]["after"] != record
+    assert (tmp_path / "state" / "demo.json").read_text() == record
+    same = localhost_play(STATE, _variables(tmp_path, do_record=True), diff=True)["record"]
+    assert same["changed"] is True
+    again = localhost_play(STATE, _variables(tmp_path, do_record=True), diff=True)["record"]
+    assert again["changed"] is False and "diff" not in again

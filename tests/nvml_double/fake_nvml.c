@@ -29,6 +29,9 @@
  *   persistence_mode=1
  *   mig_mode=0                    mig_mode_pending likewise
  *   ecc_errors_uncorrected=0      ecc_errors_corrected likewise (both counter types)
+ *   fabric_state=3                nvmlDeviceGetGpuFabricInfo(V): 0 not supported, 1 not started,
+ *                                 2 in progress, 3 completed; fabric_status (an NVML return
+ *                                 code, 0 success), fabric_clique_id, fabric_health_mask likewise
  *   handle_error=15               nvmlDeviceGetHandleByIndex fails with this code (a lost GPU)
  *   [mig_device]                  a MIG instance of the device above (needs mig_mode=1):
  *   uuid=MIG-...                  name, memory_total_mib likewise
@@ -84,13 +87,15 @@ typedef struct {
 enum {
     F_PCI_DEVICE_ID, F_PCI_SUBSYSTEM_ID, F_MEMORY_TOTAL, F_MEMORY_RESERVED, F_MEMORY_USED,
     F_TEMPERATURE, F_POWER, F_UTIL_GPU, F_UTIL_MEMORY, F_PERSISTENCE, F_MIG, F_MIG_PENDING,
-    F_ECC_UNCORRECTED, F_ECC_CORRECTED, F_NUMBERS
+    F_ECC_UNCORRECTED, F_ECC_CORRECTED, F_FABRIC_STATE, F_FABRIC_STATUS, F_FABRIC_CLIQUE,
+    F_FABRIC_HEALTH, F_NUMBERS
 };
 static const char *const NUMBER_KEYS[F_NUMBERS] = {
     "pci_device_id", "pci_subsystem_id", "memory_total_mib", "memory_reserved_mib",
     "memory_used_mib", "temperature_c", "power_draw_mw", "utilization_gpu_pct",
     "utilization_memory_pct", "persistence_mode", "mig_mode", "mig_mode_pending",
-    "ecc_errors_uncorrected", "ecc_errors_corrected"
+    "ecc_errors_uncorrected", "ecc_errors_corrected", "fabric_state", "fabric_status",
+    "fabric_clique_id", "fabric_health_mask"
 };
 
 typedef struct device_s {
@@ -127,6 +132,26 @@ typedef struct {
 typedef struct { unsigned int gpu, memory; } nvmlUtilization_t;
 typedef device_t *nvmlDevice_t;
 
+/* nvmlGpuFabricInfo_t (v1, no version word) and nvmlGpuFabricInfo_v2_t / _v3_t, as in nvml.h
+ * and nvidia-ml-py's c_nvmlGpuFabricInfo*_t; v2 is what nvmlGpuFabricInfoV_t names. */
+#define FABRIC_UUID_LEN 16
+#define FABRIC_INFO_V2_VERSION ((2u << 24) | 36u)
+#define FABRIC_INFO_V3_VERSION ((3u << 24) | 40u)
+typedef struct {
+    unsigned char clusterUuid[FABRIC_UUID_LEN];
+    int status;
+    unsigned int cliqueId, state;
+} nvmlGpuFabricInfo_t; /* 28 bytes */
+typedef struct {
+    unsigned int version;
+    unsigned char clusterUuid[FABRIC_UUID_LEN];
+    int status;
+    unsigned int cliqueId, state, healthMask;
+    unsigned char healthSummary;                 /* v3 only */
+} nvmlGpuFabricInfo_v3_t; /* 40 bytes; v2 is its first 36 */
+
+_Static_assert(sizeof(nvmlGpuFabricInfo_t) == 28, "nvmlGpuFabricInfo_t must be 28 bytes");
+_Static_assert(sizeof(nvmlGpuFabricInfo_v3_t) == 40, "nvmlGpuFabricInfo_v3_t must be 40 bytes");
 _Static_assert(sizeof(nvmlPciInfo_t) == 68, "nvmlPciInfo_t must be 68 bytes");
 _Static_assert(sizeof(nvmlMemory_v2_t) == 40, "nvmlMemory_v2_t must be 40 bytes");
 
@@ -716,5 +741,72 @@ EXPORT int nvmlDeviceGetDeviceHandleFromMigDeviceHandle(nvmlDevice_t mig, nvmlDe
     if (!device || !mig->parent)
         return NVML_ERROR_INVALID_ARGUMENT;
     *device = mig->parent;
+    return NVML_SUCCESS;
+}
+
+/* NVSwitch fabric (HGX/DGX): state, status, clique and health from the profile. A GPU without
+ * fabric_state answers NVML_ERROR_NOT_SUPPORTED, as a GPU without NVSwitch fabric can. */
+static int fabric_figures(nvmlDevice_t device, unsigned long long out[4])
+{
+    int status = device_number(device, F_FABRIC_STATE, &out[0]);
+    if (status)
+        return status;
+    if (device->parent)
+        return NVML_ERROR_NOT_SUPPORTED;
+    if (device_number(device, F_FABRIC_STATUS, &out[1]))
+        out[1] = 0;
+    if (device_number(device, F_FABRIC_CLIQUE, &out[2]))
+        out[2] = 0;
+    if (device_number(device, F_FABRIC_HEALTH, &out[3]))
+        out[3] = 0;
+    return NVML_SUCCESS;
+}
+
+static void fabric_uuid(nvmlDevice_t device, unsigned char *uuid)
+{
+    /* A cluster UUID only once the fabric is up; the same for every GPU of the profile. */
+    memset(uuid, 0, FABRIC_UUID_LEN);
+    if (device->numbers[F_FABRIC_STATE].number == 3)
+        memset(uuid, 0xab, FABRIC_UUID_LEN);
+}
+
+EXPORT int nvmlDeviceGetGpuFabricInfo(nvmlDevice_t device, nvmlGpuFabricInfo_t *info)
+{
+    unsigned long long figures[4];
+    int status = check_device(device);
+    if (status)
+        return status;
+    if (!info)
+        return NVML_ERROR_INVALID_ARGUMENT;
+    status = fabric_figures(device, figures);
+    if (status)
+        return status;
+    fabric_uuid(device, info->clusterUuid);
+    info->state = (unsigned int)figures[0];
+    info->status = (int)figures[1];
+    info->cliqueId = (unsigned int)figures[2];
+    return NVML_SUCCESS;
+}
+
+EXPORT int nvmlDeviceGetGpuFabricInfoV(nvmlDevice_t device, nvmlGpuFabricInfo_v3_t *info)
+{
+    unsigned long long figures[4];
+    int status = check_device(device);
+    if (status)
+        return status;
+    if (!info)
+        return NVML_ERROR_INVALID_ARGUMENT;
+    if (info->version != FABRIC_INFO_V2_VERSION && info->version != FABRIC_INFO_V3_VERSION)
+        return NVML_ERROR_ARGUMENT_VERSION_MISMATCH;
+    status = fabric_figures(device, figures);
+    if (status)
+        return status;
+    fabric_uuid(device, info->clusterUuid);
+    info->state = (unsigned int)figures[0];
+    info->status = (int)figures[1];
+    info->cliqueId = (unsigned int)figures[2];
+    info->healthMask = (unsigned int)figures[3];
+    if (info->version == FABRIC_INFO_V3_VERSION)   /* 1: healthy, 2: unhealthy */
+        info->healthSummary = figures[0] == 3 ? (figures[1] ? 2 : 1) : 0;
     return NVML_SUCCESS;
 }

@@ -242,6 +242,17 @@ def test_the_prefixes_are_root_owned_and_not_world_writable(gpu_host):
         assert writable == "", writable
 
 
+def test_a_user_other_than_root_reaches_the_toolkit_and_cudnn(gpu_host):
+    """The prefixes' parents are open (0755): a lab user builds against nvcc, the headers and
+    the libraries. (The 0700 staging directory once gave /opt/cuda its own mode.)"""
+    for parent in ("/opt/cuda", os.path.dirname(CUDNN_HOME)):
+        assert gpu_host.file(parent).mode == 0o755, parent
+    cmd = gpu_host.run("runuser -u nobody -- sh -c '/opt/cuda/13.2/bin/nvcc --version && "
+                       "test -r /opt/cuda/13.2/include/cuda_runtime.h && "
+                       "test -r %s/lib/libcudnn.so.9'" % CUDNN_HOME)
+    assert cmd.rc == 0, cmd.stdout + cmd.stderr
+
+
 def test_the_results_say_what_was_verified(gpu_host):
     toolkit = json.loads(gpu_host.file("/var/lib/gpulab/results/cuda_toolkit.json").content_string)
     assert toolkit["nvcc"] == {"13.0": "13.0.88", "13.2": "13.2.86"}

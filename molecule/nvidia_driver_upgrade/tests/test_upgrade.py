@@ -5,14 +5,13 @@ after the other (the tests run in file order and build on each other)."""
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 
 import testinfra
 
 sys.path.insert(0, os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "molecule", "shared"))
-from ansible_run import ANSI, PROJECT, recap, run_playbook  # noqa: E402
+from ansible_run import ANSI, PROJECT, recap, run_playbook, start_playbook  # noqa: E402
 
 OLD, NEW = "535.216.03-2~bpo12+1", "535.261.03-1"
 H1, H2, H3 = ("gpulab-nvidia_driver_upgrade-%d" % n for n in (1, 2, 3))
@@ -103,14 +102,7 @@ def test_settings_that_cannot_work_are_refused_before_any_host_changes():
 # ---- a failure in the middle batch, with a Slurm job that must end first -----------------------
 
 def _start_rollout(*extra):
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(PROJECT, "ansible.cfg"),
-               ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default", ANSIBLE_NOCOLOR="1",
-               ANSIBLE_FORCE_COLOR="0", ANSIBLE_PYTHON_INTERPRETER="/usr/bin/python3",
-               GPULAB_REPORT_DIR=os.path.dirname(LEDGER))
-    return subprocess.Popen(
-        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
-         os.path.join(PROJECT, ROLLOUT)] + list(extra),
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return start_playbook(ROLLOUT, *extra)
 
 
 def _wait_for(what, check, timeout=300):
@@ -314,4 +306,7 @@ def test_the_converged_rollout_changes_nothing():
     assert _managed_changes(run) == {H1: 0, H2: 0, H3: 0}, run.stdout
     assert [_ledger(name)["state"] for name in HOSTS] == ["verified"] * 3
     assert "DRAIN" not in _slurm_node()
+    # the disk a driver upgrade asks for is the driver's, not the whole stack's
+    assert " ".join(run.stdout.split()).count("1024 MiB needed for nvidia_driver") == 3, \
+        run.stdout[-3000:]
     print("wall times of the rollout runs (s):", json.dumps(TIMES, indent=1))

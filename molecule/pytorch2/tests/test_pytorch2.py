@@ -107,7 +107,17 @@ def test_an_unpublished_variant_fails_before_any_change():
     assert all(c["changed"] == 0 for c in recap(run.stdout).values())
 
 
-def test_a_converged_rerun_imports_no_torch_and_a_drifted_file_is_repaired(host):
+def test_a_drifted_file_is_repaired_and_the_converged_rerun_imports_no_torch(host):
+    """molecule's idempotence step already ran the converged host once with changed=0; here a
+    file goes missing, the next run repairs it, and the run after that is quiet again."""
+    host.run_expect([0], "rm %s/etc/gpulab/pytorch2.sh" % ENV)
+    repair = run_playbook(CONVERGE, timeout=600)
+    assert repair.returncode == 0, repair.stdout[-3000:]
+    words = " ".join(repair.stdout.split())
+    assert "%s/etc/gpulab/pytorch2.sh is gone (was a file)" % ENV in words
+    assert "Run the verify script as an unprivileged group member" in words   # verified again
+    assert host.file(ENV + "/etc/gpulab/pytorch2.sh").exists
+
     quiet = run_playbook(CONVERGE, timeout=600)
     assert quiet.returncode == 0, quiet.stdout[-3000:]
     assert all(c["changed"] == 0 for c in recap(quiet.stdout).values())
@@ -118,11 +128,27 @@ def test_a_converged_rerun_imports_no_torch_and_a_drifted_file_is_repaired(host)
                         r"(\w+): ", words)
     assert reused == ["ok"], reused
 
-    host.run_expect([0], "rm %s/etc/gpulab/pytorch2.sh" % ENV)
-    repair = run_playbook(CONVERGE, timeout=600)
-    assert repair.returncode == 0, repair.stdout[-3000:]
-    words = " ".join(repair.stdout.split())
-    assert "%s/etc/gpulab/pytorch2.sh is gone (was a file)" % ENV in words
-    assert "Run the verify script as an unprivileged group member" in words   # verified again
-    assert host.file(ENV + "/etc/gpulab/pytorch2.sh").exists
-    assert all(c["changed"] == 0 for c in recap(run_playbook(CONVERGE, timeout=600).stdout).values())
+
+# Last in the scenario: it leaves the host with an acceptance record of other settings.
+LIGHT = ("-e", "acceptance_compile=false", "-e", "acceptance_extension_check=false",
+         "-e", "acceptance_distributed_check=false")
+
+
+def test_a_forced_run_retrains_and_a_plain_rerun_does_not(host):
+    """With the three checks off, so the forced epoch costs seconds, not the checks' minutes: the
+    settings are part of the result's fingerprint, so the first run would retrain anyway, and
+    acceptance_force is told apart by the second forced run."""
+    home = "/var/lib/gpulab/acceptance"
+    changed = run_playbook(CONVERGE, "--tags", "acceptance", *LIGHT)
+    assert changed.returncode == 0, changed.stdout[-3000:]
+    before = json.loads(host.file(home + "/last.json").content_string)
+    assert before["reports"][0]["compile"] is False
+    forced = run_playbook(CONVERGE, "-e", "acceptance_force=true", "--tags", "acceptance", *LIGHT)
+    assert forced.returncode == 0, forced.stdout[-3000:]
+    assert sum(c["changed"] for c in recap(forced.stdout).values()) > 0
+    after = json.loads(host.file(home + "/last.json").content_string)
+    assert after["reports"][0]["epoch_seconds"] != before["reports"][0]["epoch_seconds"]
+    plain = run_playbook(CONVERGE, "--tags", "acceptance", *LIGHT)
+    assert plain.returncode == 0, plain.stdout[-3000:]
+    assert all(c["changed"] == 0 for c in recap(plain.stdout).values()), plain.stdout[-3000:]
+    assert "last result, nothing changed below" in " ".join(plain.stdout.split())

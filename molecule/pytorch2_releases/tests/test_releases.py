@@ -73,6 +73,22 @@ def test_the_acceptance_epoch_trained_with_this_torch(host, expected):
         assert report["optimizer"].endswith("; fused")
 
 
+def test_the_compile_check_is_skipped_with_its_reason_where_the_compiler_cannot_run(host, expected):
+    acceptance = result(host, "acceptance")
+    check = acceptance["checks"]["compile"]
+    report = json.loads(host.file("/var/lib/gpulab/acceptance/last.json").content_string)["reports"][0]
+    assert acceptance["passed"] is True
+    if expected[0] == "2.0.1":  # not failed, not silently passed: skipped, and why
+        assert check["skipped"] is True and check["passed"] is True
+        assert "torch.compile of torch 2.0.1 does not run on Python 3.11" in check["skip_reason"]
+        assert check["summary"].startswith("skipped: torch.compile of torch 2.0.1")
+        assert "compile SKIPPED" in acceptance["summary"]
+        assert report["compile"] is False and report["compile_seconds"] is None  # trained eager
+    else:
+        assert check.get("skipped") is not True and check["passed"] is True
+        assert report["compile"] is True and report["compile_seconds"] > 0
+
+
 # Playbook runs of their own: no `host` fixture, so each runs once, against the torch 2.0.1 host.
 OLD = "gpulab-pytorch2_releases-1"
 
@@ -95,3 +111,22 @@ def test_a_release_that_does_not_exist_fails_before_any_change():
             "plugins/module_utils/_compat_data.py knows): the newest torch release it knows is "
             "2.15.0") in " ".join(run.stdout.split()), run.stdout[-3000:]
     assert all(c["changed"] == 0 for c in recap(run.stdout).values())
+
+
+def test_a_converged_rerun_needs_no_disk_for_the_layers_it_installed():
+    # Estimates far beyond any disk for the four layers this host has (their results are
+    # recorded), none for the two it has not: the installed ones count for nothing.
+    huge = {"cuda_toolkit": 10 ** 9, "conda_env": 10 ** 9, "pytorch2": 10 ** 9,
+            "acceptance": 10 ** 9, "nvidia_driver": 0, "cudnn": 0}
+    run = run_playbook(CONVERGE, "--limit", OLD, "--check", "--tags", "preflight",
+                       "-e", json.dumps({"preflight_disk_estimates_mib": huge}), timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert ("0 MiB needed for nvidia_driver, cudnn (installed: cuda_toolkit, conda_env, pytorch2, "
+            "acceptance)") in " ".join(run.stdout.split()), run.stdout[-3000:]
+    # the same estimates counted in full are refused, naming the layers
+    run = run_playbook(CONVERGE, "--limit", OLD, "--check", "--tags", "preflight",
+                       "-e", json.dumps({"preflight_disk_estimates_mib": huge,
+                                         "preflight_disk_count_installed": True}), timeout=600)
+    assert run.returncode != 0
+    assert "but the layers nvidia_driver, cuda_toolkit, cudnn, conda_env, pytorch2, acceptance " \
+        "need about 4000000000 MiB" in " ".join(run.stdout.split()), run.stdout[-3000:]

@@ -30,6 +30,11 @@ PYTHON = "%d.%d" % sys.version_info[:2]
       "conda_env_installer_url": "https://example.invalid/Miniforge3-Linux-x86_64.sh",
       "conda_env_installer_sha256": "a" * 64, "conda_env_channels": ["conda-forge", "defaults"]},
      "set conda_env_allow_defaults: true"),
+    # as `-e conda_env_allow_defaults=false` gives it: the string, read as false
+    ({"conda_env_manager": "conda", "conda_env_allow_defaults": "false",
+      "conda_env_installer_url": "https://example.invalid/Miniforge3-Linux-x86_64.sh",
+      "conda_env_installer_sha256": "a" * 64, "conda_env_channels": ["conda-forge", "defaults"]},
+     "set conda_env_allow_defaults: true"),
     ({"conda_env_manager": "conda",
       "conda_env_installer_url": "https://example.invalid/Miniforge3-Linux-x86_64.sh",
       "conda_env_installer_sha256": "a" * 64, "conda_env_channel_alias": "mirror.lab"},

@@ -39,6 +39,13 @@ def run_preflight(tmp_path, extra):
     ({"pytorch2_torch_version": "2.99.0", "pytorch2_torchvision_version": "0.114.0"},
      "pytorch2_torch_version '2.99.0' is not released"),
     ({"pytorch2_wheelhouse": "maybe"}, "pytorch2_wheelhouse"),
+    # Debian 12's own toolkit (11.8) as the default with PyPI's CUDA 13.0 build of 2.14.1:
+    # every extension build of that torch would fail
+    ({"pytorch2_cuda": "pypi", "cuda_toolkit_default": "11.8"},
+     "torch 2.14.1's pypi build is for CUDA 13.0, the toolkit is CUDA 11.8: "
+     "torch.utils.cpp_extension refuses to build CUDA extensions with a toolkit of another CUDA "
+     "major than the torch build's (pytorch2_torch_version 2.14.1, pytorch2_cuda pypi, "
+     "cuda_toolkit_default 11.8). Set cuda_toolkit_default"),
 ])
 def test_impossible_combinations_fail_in_preflight(tmp_path, extra, message):
     run = run_preflight(tmp_path, extra)
@@ -102,7 +109,9 @@ def test_the_seeds_pin_with_the_cu117_index_passes(tmp_path):
     run = run_preflight(tmp_path, {"pytorch2_torch_version": "2.0.1",
                                    "pytorch2_torchvision_version": "0.15.2",
                                    "pytorch2_torchaudio_version": "2.0.2",
-                                   "pytorch2_cuda": "cu117"})
+                                   "pytorch2_cuda": "cu117",
+                                   # Debian 12's toolkit: CUDA 11 as the build, so extensions build
+                                   "cuda_toolkit_default": "11.8"})
     assert_seeds_pin_outcome(run)
 
 

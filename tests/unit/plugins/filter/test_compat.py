@@ -11,8 +11,21 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.gpulab.pytorch_stack.plugins.filter.compat import FilterModule
+from ansible_collections.gpulab.pytorch_stack.plugins.filter.conda import FilterModule as CondaFilters
+from ansible_collections.gpulab.pytorch_stack.plugins.filter.fabric import (
+    FilterModule as FabricFilterModule,
+)
+from ansible_collections.gpulab.pytorch_stack.plugins.filter.report import (
+    FilterModule as ReportFilterModule,
+)
 
-FILTERS = FilterModule().filters()
+COMPAT_FILTERS = FilterModule().filters()
+# Every filter of the collection has its doc file (report.py: report_table, slowest_steps;
+# conda.py: condarc): the documentation tests below cover them all.
+FILTERS = dict(COMPAT_FILTERS, **ReportFilterModule().filters())
+FILTERS.update(CondaFilters().filters())
+# fabric.py: fabric_manager_wanted, fabric_manager_packages, fabric_gate_message.
+FILTERS.update(FabricFilterModule().filters())
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 FILTER_DIR = os.path.join(REPO, "plugins", "filter")
 
@@ -46,6 +59,14 @@ FILTER_DIR = os.path.join(REPO, "plugins", "filter")
     ("torch_variant_supports_arch", ["2.14", "cu126", "7.0"], {}, True),
     ("torch_variant_supports_arch", ["2.14", "cu130", "12.1"], {}, True),
     ("torchvision_for_torch", ["2.14"], {}, "0.29"),
+    ("cuda_extension_problem", ["2.0.1", "pypi", "11.8"], {}, ""),
+    ("cuda_extension_problem", ["2.14.1", "cu130", "13.2"], {}, ""),
+    ("cuda_extension_problem", ["2.14.1", "cpu", "11.8"], {}, ""),
+    ("cuda_extension_problem", ["2.14.1", "cu130", ""], {}, ""),
+    ("cuda_extension_problem", ["2.14.1", "pypi", "11.8"], {},
+     "torch 2.14.1's pypi build is for CUDA 13.0, the toolkit is CUDA 11.8: "
+     "torch.utils.cpp_extension refuses to build CUDA extensions with a toolkit of another "
+     "CUDA major than the torch build's"),
     ("torchvision_for_torch", ["2.13.0"], {}, "0.28"),
     ("gpu_architecture", ["0x2330"], {}, "hopper"),
     ("gpu_architecture", ["10de:2901"], {}, "blackwell"),
@@ -111,7 +132,7 @@ def test_doc_file(name):
     assert "gpulab.pytorch_stack.%s" % name in doc["EXAMPLES"]
     assert doc["RETURN"]["_value"]["type"]
     # the documented options are the function's parameters (after the piped-in _input)
-    code = FILTERS[name].__wrapped__.__code__
+    code = getattr(FILTERS[name], "__wrapped__", FILTERS[name]).__code__
     params = list(code.co_varnames[1:code.co_argcount])
     assert sorted(doc["DOCUMENTATION"]["options"]) == sorted(["_input"] + params)
 

@@ -171,10 +171,11 @@ def test_companions():
         _compat.torch_companions("2.0.1", "torchtext")
 
 
-def test_numpy_pin_for_releases_built_against_numpy_1():
-    assert _compat.torch_extra_requirements("2.0.1") == ["numpy<2"]
-    assert _compat.torch_extra_requirements("2.2.2") == ["numpy<2"]
-    assert _compat.torch_extra_requirements("2.3.0") == []
+def test_numpy_and_setuptools_pins_for_releases_that_need_them():
+    assert _compat.torch_extra_requirements("2.0.1") == ["numpy<2", "setuptools<70"]
+    assert _compat.torch_extra_requirements("2.2.2") == ["numpy<2", "setuptools<70"]
+    assert _compat.torch_extra_requirements("2.3.0") == ["setuptools<70"]
+    assert _compat.torch_extra_requirements("2.4.0") == []
 
 
 def test_cuda_11_7_driver_minimum():
@@ -188,7 +189,7 @@ def test_the_seeds_pin_on_debian_12_python_installs_but_its_compiler_does_not_ru
     plan = _torch_check.preflight("2.0.1", "pypi", {}, torchvision="0.15.2", torchaudio="",
                                   python="3.11")
     assert plan["ok"], plan["problems"]
-    assert plan["variant"] == "cu117" and plan["requirements"] == ["numpy<2"]
+    assert plan["variant"] == "cu117" and plan["requirements"] == ["numpy<2", "setuptools<70"]
     assert plan["compile_supported"] is False
     assert plan["compile_reason"] == (
         "torch.compile of torch 2.0.1 does not run on Python 3.11 (TorchDynamo of 2.0 supports "
@@ -269,3 +270,18 @@ def test_after_the_install_the_report_decides_compile_support():
     unknown = _torch_check.evaluate(dict(report, torch="2.99.0"), {}, 0)
     assert unknown["compile_supported"] is None
     assert unknown["compile_reason"].startswith("torch.compile support unknown")
+
+
+@pytest.mark.parametrize("release, variant, cuda", [
+    ("2.0.1", "pypi", "11.7"), ("2.15.0", "pypi", "13.2"), ("2.14.1", "cu126", "12.6"),
+    ("2.14.1", "12.6", "12.6"), ("2.14.1", "cpu", "")])
+def test_the_cuda_release_of_a_torch_build(release, variant, cuda):
+    assert _compat.torch_build_cuda(release, variant) == cuda
+
+
+def test_a_toolkit_of_another_cuda_major_is_refused_for_extension_builds_only():
+    problem = _compat.cuda_extension_problem("2.15.0", "pypi", "11.8")
+    assert problem.startswith("torch 2.15.0's pypi build is for CUDA 13.2, the toolkit is CUDA 11.8")
+    assert _compat.cuda_extension_problem("2.0.1", "cu117", "11.8.89") == ""  # a minor only warns
+    with pytest.raises(_compat.CompatError, match="not released"):
+        _compat.cuda_extension_problem("2.16.0", "pypi", "13.0")

@@ -9,12 +9,11 @@ __metaclass__ = type
 import json
 
 import pytest
-import yaml
 
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._conda import (
     CondaError,
     channels,
-    condarc_text,
+    condarc_data,
     create_argvs,
     env_prefix,
     plan,
@@ -24,12 +23,11 @@ from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._conda import
 )
 
 
-def test_condarc_renders_channels_mirrors_and_alias_as_yaml_conda_reads():
-    text = condarc_text(["conda-forge", "nvidia"], "https://conda.lab.example",
+def test_condarc_holds_channels_mirrors_and_alias():
+    data = condarc_data(["conda-forge", "nvidia"], "https://conda.lab.example",
                         {"conda-forge": "https://mirror.lab.example/conda"}, [], False,
                         {"channel_priority": "strict"})
-    assert text.startswith("# Managed by gpulab.pytorch_stack")
-    assert yaml.safe_load(text) == {
+    assert data == {
         "auto_update_conda": False,
         "channel_alias": "https://conda.lab.example",
         "channel_priority": "strict",
@@ -39,13 +37,12 @@ def test_condarc_renders_channels_mirrors_and_alias_as_yaml_conda_reads():
 
 
 def test_condarc_has_no_defaults_channel_unless_asked():
-    data = yaml.safe_load(condarc_text(["conda-forge"]))
+    data = condarc_data(["conda-forge"])
     assert data["channels"] == ["conda-forge"]
     assert "default_channels" not in data
     with pytest.raises(CondaError, match="conda_env_allow_defaults"):
-        condarc_text(["conda-forge", "defaults"])
-    allowed = yaml.safe_load(condarc_text(["defaults"], default_channels=["https://m/main"],
-                                          allow_defaults=True))
+        condarc_data(["conda-forge", "defaults"])
+    allowed = condarc_data(["defaults"], default_channels=["https://m/main"], allow_defaults=True)
     assert allowed["channels"] == ["defaults"]
     assert allowed["default_channels"] == ["https://m/main"]
 
@@ -60,7 +57,7 @@ def test_condarc_has_no_defaults_channel_unless_asked():
 ])
 def test_condarc_refuses_bad_values(kwargs, message):
     with pytest.raises(CondaError, match=message):
-        condarc_text(**kwargs)
+        condarc_data(**kwargs)
 
 
 def test_channels_keep_order_and_drop_duplicates():

@@ -62,6 +62,10 @@ EXPECTED = {
     "lost_gpu": ("ok", None, 2, "580.95.05", "13.0", "13.580.95.05",
                  ("NVIDIA H100 80GB HBM3", "9.0")),
 }
+EXPECTED.update(dict(
+    ("hgx_h100_x8_fabric_" + name, ("ok", None, 8, "580.95.05", "13.0", "13.580.95.05",
+                                    ("NVIDIA H100 80GB HBM3", "9.0")))
+    for name in ("completed", "in_progress", "not_started", "failed")))
 
 
 def test_every_profile_has_an_expectation():
@@ -105,8 +109,31 @@ def test_a100_fields(query):
         "power_draw_w": 55.0, "utilization_gpu_pct": 0, "persistence_mode": True,
         "mig_mode": False, "mig_mode_pending": False, "ecc_errors_uncorrected": 0,
         "usable": True, "error": None, "mig_devices": [],
+        "fabric_state": "not_supported", "fabric_status": None,
     }
     assert len(set(g["uuid"] for g in report["gpus"])) == 8
+
+
+@pytest.mark.parametrize("profile, expected", [
+    ("hgx_h100_x8_fabric_completed", [("completed", 0)] * 8),
+    ("hgx_h100_x8_fabric_in_progress", [("in_progress", None)] * 8),
+    ("hgx_h100_x8_fabric_not_started", [("not_started", None)] * 8),
+    ("hgx_h100_x8_fabric_failed", [("completed", 999 if i in (2, 5) else 0) for i in range(8)]),
+    ("h100_x1", [("not_supported", None)]),
+])
+def test_fabric_state_per_gpu(query, profile, expected):
+    report = query(profile)[0]
+    assert [(g["fabric_state"], g["fabric_status"]) for g in report["gpus"]] == expected
+    assert report["warnings"] == []
+
+
+def test_fabric_error_is_a_warning_and_no_state(query, tmp_path):
+    profile = tmp_path / "fabric_error.profile"
+    profile.write_text("driver_version=580.95.05\n[device]\nname=NVIDIA H100 80GB HBM3\n"
+                       "uuid=GPU-1\nfabric_state=!4\n")
+    report = query(str(profile))[0]
+    assert (report["gpus"][0]["fabric_state"], report["gpus"][0]["fabric_status"]) == (None, None)
+    assert report["warnings"] == ["GPU 0 fabric info: Insufficient Permissions (NVML error 4)"]
 
 
 def test_mig_instances_are_listed_with_their_uuids(query):

@@ -6,19 +6,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 import re
-from html import escape
 
 import pytest
 
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._report import (
     ReportError,
-    bar_chart_svg,
-    render,
-    render_html,
-    render_json,
-    render_markdown,
+    report_data,
     sort_rows,
 )
 
@@ -44,10 +38,9 @@ def unreachable(host):
             "remedy": "reboot to load the new kernel module"}
 
 
-def table_hosts(markdown):
-    """(status, host) of each Markdown table row, in order."""
-    rows = [line for line in markdown.splitlines() if line.startswith("| ")][1:]
-    return [tuple(c.strip() for c in row.strip("|").split("|")[:2]) for row in rows]
+def table_hosts(rows):
+    """(status, host) of each table row, in order."""
+    return [tuple(row["cells"][:2]) for row in report_data(rows)["table"]]
 
 
 @pytest.mark.parametrize("rows, expected", [
@@ -58,7 +51,7 @@ def table_hosts(markdown):
     ([cpu("a"), gpu("a", 0)], [("PASS", "a"), ("PASS", "a")]),
 ])
 def test_failures_come_first_then_host(rows, expected):
-    assert table_hosts(render_markdown(rows)) == expected
+    assert table_hosts(rows) == expected
 
 
 @pytest.mark.parametrize("rows, order", [
@@ -69,36 +62,36 @@ def test_gpu_index_orders_rows_of_one_host(rows, order):
     assert [r["gpu_index"] for r in sort_rows(rows)] == order
 
 
-@pytest.mark.parametrize("render_fn", [render_markdown, render_html])
-def test_cpu_rows_say_cpu(render_fn):
-    text = render_fn([cpu("laptop")])
-    assert "CPU" in text
-    assert "ran on the CPU" in text
+def test_cpu_rows_say_cpu():
+    data = report_data([cpu("laptop")])
+    assert data["table"][0]["cells"][2] == "CPU"
+    assert data["summary_line"].endswith("1 ran on the CPU.")
+    assert data["chart"]["bars"][0]["label"] == "laptop [CPU]"
+    assert data["chart"]["bars"][0]["value"].endswith("(CPU)")
 
 
-def test_markdown_row_shows_gpu_and_figures():
-    md = render_markdown([gpu("gpu01", 3, driver_version="580.65.06")])
-    line = [l for l in md.splitlines() if "gpu01" in l][0]
-    for shown in ("GPU 3 NVIDIA H100 80GB HBM3 (CC 9.0)", "580.65.06", "13.0", "0.42",
-                  "400,000", "52.3%", "PASS"):
-        assert shown in line
+def test_table_row_shows_gpu_and_figures():
+    row = report_data([gpu("gpu01", 3, driver_version="580.65.06")])["table"][0]
+    assert row["passed"] is True
+    assert row["cells"] == ["PASS", "gpu01", "GPU 3 NVIDIA H100 80GB HBM3 (CC 9.0)", "580.65.06",
+                            "13.0", "9.24.0", "2.14.1", "url", "0.42", "400,000", "52.3%", "-", "-"]
+    assert report_data([])["headers"] == ["Status", "Host", "Device", "Driver", "CUDA", "cuDNN",
+                                          "torch", "Data", "Epoch s", "Images/s", "Accuracy",
+                                          "Checks", "Notes"]
 
 
-@pytest.mark.parametrize("rows, bars, cpu_bars", [
-    ([gpu("a", 0), gpu("a", 1), gpu("b", 0)], 3, 0),
-    ([gpu("a", 0), cpu("b")], 2, 1),
-    ([gpu("a", 0), unreachable("b")], 1, 0),      # a host that did not run gets no bar
-    ([gpu("a", 0, ips=None)], 0, 0),
+@pytest.mark.parametrize("rows, css", [
+    ([gpu("a", 0), gpu("a", 1), gpu("b", 0)], ["bar", "bar", "bar"]),
+    ([gpu("a", 0), cpu("b")], ["bar", "bar cpu"]),
+    ([gpu("a", 0), unreachable("b")], ["bar"]),      # a host that did not run gets no bar
+    ([gpu("a", 0, passed=False), gpu("b", 0)], ["bar fail", "bar"]),
+    ([gpu("a", 0, ips=None)], []),
 ])
-def test_one_bar_per_row_with_a_figure(rows, bars, cpu_bars):
-    svg = bar_chart_svg(rows)
-    assert svg.count("<rect") == bars
-    assert svg.count('class="bar cpu"') == cpu_bars
-    assert len(re.findall(r">[^<]*\[CPU\]</text>", svg)) == cpu_bars
-    html = render_html(rows)
-    assert html.count("<rect") == bars
-    if not bars:
-        assert "No images/s figures to chart." in html
+def test_one_bar_per_row_with_a_figure(rows, css):
+    chart = report_data(rows)["chart"]
+    assert [drawn["css"] for drawn in chart["bars"]] == css
+    assert chart["height"] == len(css) * 28 + 6
+    assert [drawn["y"] for drawn in chart["bars"]] == [6 + 28 * i for i in range(len(css))]
 
 
 @pytest.mark.parametrize("row, shown", [
@@ -106,68 +99,39 @@ def test_one_bar_per_row_with_a_figure(rows, bars, cpu_bars):
     (gpu("node-with-a-rather-long-name.example.org", 7), "GPU 7"),
 ])
 def test_long_labels_are_clipped_but_keep_what_ran(row, shown):
-    svg = bar_chart_svg([row])
-    label = re.search(r'text-anchor="end">([^<]*)</text>', svg).group(1)
-    assert len(label) <= 44 and shown in label and "\u2026" in label
-    assert escape(row["host"]) in svg  # the tooltip keeps the whole name
+    drawn = report_data([row])["chart"]["bars"][0]
+    assert len(drawn["label"]) <= 44 and shown in drawn["label"] and "\u2026" in drawn["label"]
+    assert drawn["tooltip"].startswith(row["host"] + " ")  # the tooltip keeps the whole name
 
 
 def test_bar_lengths_follow_images_per_second():
-    svg = bar_chart_svg([gpu("a", 0, ips=100.0), gpu("b", 0, ips=50.0)])
-    widths = [int(w) for w in re.findall(r'<rect x="\d+" y="\d+" width="(\d+)"', svg)]
-    assert widths[0] == 2 * widths[1]
-
-
-@pytest.mark.parametrize("host", [
-    "<script>alert(1)</script>", 'gpu"01', "a&b", "x'><img src=x onerror=alert(1)>",
-])
-def test_html_escapes_host_names(host):
-    html = render_html([gpu(host, 0), unreachable(host)])
-    assert host not in html
-    # two table rows and the bar's tooltip show the whole name, escaped
-    assert html.count(escape(host)) >= 3
-
-
-def test_html_is_self_contained():
-    html = render_html([gpu("a", 0), cpu("b")])
-    assert not re.search(r"<script|<link|src=|href=|@import|url\(", html)
-    assert "<style>" in html and "<svg" in html
-
-
-@pytest.mark.parametrize("cell", ["a|b", "line\nbreak"])
-def test_markdown_cells_cannot_break_the_table(cell):
-    md = render_markdown([gpu("a", 0, passed=False, reasons=[cell])])
-    row = [l for l in md.splitlines() if l.startswith("| FAIL")][0]
-    assert len(re.findall(r"(?<!\\)\|", row)) == 13
+    bars = report_data([gpu("a", 0, ips=100.0), gpu("b", 0, ips=50.0)])["chart"]["bars"]
+    assert [drawn["length"] for drawn in bars] == [380, 190]
+    assert [drawn["value_x"] for drawn in bars] == [330 + 380 + 6, 330 + 190 + 6]
+    assert bars[0]["value"] == "100 img/s"
 
 
 def test_notes_carry_reasons_nvml_state_and_remedy():
-    md = render_markdown([unreachable("m"), gpu("a", 0, passed=False, reasons=["accuracy low"])])
-    assert "NVML: driver/library version mismatch" in md
-    assert "remedy: reboot to load the new kernel module" in md
-    assert "accuracy low" in md
+    rows = [unreachable("m"), gpu("a", 0, passed=False, reasons=["accuracy low"])]
+    table = report_data(rows)["table"]
+    assert table[0]["cells"][-1] == "accuracy low"
+    assert table[1]["cells"][-1] == ("NVML: driver/library version mismatch; "
+                                     "remedy: reboot to load the new kernel module")
 
 
-def test_json_holds_sorted_rows_summary_and_extra_keys():
-    doc = json.loads(render_json([gpu("b", 0, batch_size=4096), cpu("a"), unreachable("c")],
-                                 title="Lab A"))
-    assert doc["title"] == "Lab A"
-    assert [r["host"] for r in doc["rows"]] == ["c", "a", "b"]
-    assert doc["rows"][2]["batch_size"] == 4096
-    assert doc["summary"] == {"rows": 3, "hosts": 3, "passed": 2, "failed": 1, "cpu_rows": 1}
+def test_data_holds_sorted_rows_summary_failed_hosts_and_extra_keys():
+    data = report_data([gpu("b", 0, batch_size=4096), cpu("a"), unreachable("c")], title="Lab A")
+    assert data["title"] == "Lab A"
+    assert [r["host"] for r in data["rows"]] == ["c", "a", "b"]
+    assert data["rows"][2]["batch_size"] == 4096
+    assert data["summary"] == {"rows": 3, "hosts": 3, "passed": 2, "failed": 1, "cpu_rows": 1}
+    assert data["failed_hosts"] == ["c"]
+    assert data["summary_line"] == "2 of 3 rows passed on 3 host(s); 1 failed; 1 ran on the CPU."
 
 
-def test_same_rows_give_identical_bytes():
+def test_same_rows_in_any_order_give_the_same_data():
     rows = [gpu("b", 0), cpu("a"), unreachable("c")]
-    assert render(list(reversed(rows)), "T") == render(rows, "T")
-
-
-@pytest.mark.parametrize("formats, names", [
-    (["md"], ["report.md"]),
-    (["md", "html", "json"], ["report.html", "report.json", "report.md"]),
-])
-def test_render_returns_one_file_per_format(formats, names):
-    assert sorted(render([gpu("a", 0)], "T", formats)) == names
+    assert report_data(list(reversed(rows)), "T") == report_data(rows, "T")
 
 
 @pytest.mark.parametrize("rows, message", [
@@ -179,14 +143,37 @@ def test_render_returns_one_file_per_format(formats, names):
 ])
 def test_bad_rows_say_what_is_wrong(rows, message):
     with pytest.raises(ReportError, match=re.escape(message)):
-        render_markdown(rows)
-
-
-def test_unknown_format_is_refused():
-    with pytest.raises(ReportError, match="choose from md, html, json"):
-        render([gpu("a", 0)], "T", ["pdf"])
+        report_data(rows)
 
 
 @pytest.mark.parametrize("value, expected", [("true", True), ("False", False), (None, None)])
 def test_passed_accepts_ansible_style_strings(value, expected):
     assert sort_rows([{"host": "a", "passed": value}])[0]["passed"] is expected
+
+
+def _checks_cell(data, row_index=0):
+    return data["table"][row_index]["cells"][data["headers"].index("Checks")]
+
+
+def test_the_named_checks_are_a_column_of_the_table():
+    """The templates draw every column report_data gives (report.md, report.html); the JSON
+    keeps each row's checks as they came."""
+    checks = {"compile": {"name": "compile", "passed": True, "summary": "mode default, 3.1 s"},
+              "extension": {"name": "extension", "passed": False, "summary": "failed"},
+              "distributed": {"name": "distributed", "passed": True, "skipped": True,
+                              "summary": "off (acceptance_distributed_check: false)"}}
+    row = cpu("h1")
+    row["checks"] = checks
+    data = report_data([row, cpu("h2")])
+    assert _checks_cell(data) == "compile PASS (mode default, 3.1 s); distributed off; extension FAIL (failed)"
+    assert _checks_cell(data, 1) == "-"    # a row without checks
+    assert data["rows"][0]["checks"] == checks
+
+
+def test_a_check_skipped_for_a_reason_says_skipped_and_why_not_pass_or_off():
+    row = cpu("h1")
+    row["checks"] = {"compile": {"name": "compile", "passed": True, "skipped": True,
+                                 "skip_reason": "torch.compile of torch 2.0.1 does not run on Python 3.11",
+                                 "summary": "skipped: torch.compile of torch 2.0.1 ..."}}
+    text = _checks_cell(report_data([row]))
+    assert text == "compile SKIPPED (torch.compile of torch 2.0.1 does not run on Python 3.11)"

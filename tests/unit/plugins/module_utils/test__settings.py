@@ -102,6 +102,13 @@ def test_optional_full_version_may_be_empty():
     ({"acceptance_device": "gpu"}, "acceptance_device"),
     ({"acceptance_device": "cuda:x"}, "acceptance_device"),
     ({"acceptance_batch_size": True}, "acceptance_batch_size"),
+    ({"acceptance_min_busbw_gbps": 0}, "acceptance_min_busbw_gbps"),
+    ({"acceptance_min_busbw_gbps": -100}, "acceptance_min_busbw_gbps"),
+    ({"acceptance_min_busbw_gbps": "fast"}, "acceptance_min_busbw_gbps"),
+    ({"acceptance_min_busbw_gbps": "nan"}, "acceptance_min_busbw_gbps"),
+    ({"acceptance_min_busbw_gbps": True}, "acceptance_min_busbw_gbps"),
+    ({"acceptance_compile_mode": "fast"}, "acceptance_compile_mode"),
+    ({"acceptance_compile_mode": "max_autotune"}, "acceptance_compile_mode"),
 ])
 def test_acceptance_settings_that_cannot_give_a_result(settings, name):
     problems = s.acceptance_problems(settings)
@@ -113,6 +120,9 @@ def test_acceptance_defaults_pass():
                                   "acceptance_timeout_s": 1800, "acceptance_max_epoch_seconds": 0,
                                   "acceptance_device": "cuda"}) == []
     assert s.acceptance_problems({"acceptance_device": "cuda:1", "acceptance_min_accuracy": 1}) == []
+    assert s.acceptance_problems({"acceptance_min_busbw_gbps": None, "acceptance_compile_mode": "default"}) == []
+    assert s.acceptance_problems({"acceptance_min_busbw_gbps": "150.5",
+                                  "acceptance_compile_mode": "max-autotune-no-cudagraphs"}) == []
 
 
 def test_unknown_layers_are_refused_with_the_closest_name():

@@ -22,6 +22,7 @@ from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._wheelhouse i
     download_argv,
     extra_files,
     fetch,
+    incomplete_wheels,
     manylinux_platforms,
     requirements_text,
     verify,
@@ -168,3 +169,61 @@ def test_an_interrupted_download_is_not_a_cache_hit(tmp_path):
     assert not (tmp_path / "k2").exists()
     path, _manifest, downloaded = fetch(str(tmp_path), "k2", make_wheels, write_if_changed)
     assert downloaded and os.path.isfile(os.path.join(path, MANIFEST))
+
+
+def _truncate(path, size=10):
+    with open(path, "r+b") as handle:
+        handle.truncate(size)
+
+
+def test_a_truncated_cached_wheel_is_fetched_again_once_and_only_it(tmp_path):
+    calls = []
+
+    def download(dest):
+        calls.append(sorted(os.listdir(dest)))
+        make_wheels(dest, [n for n in (TORCH, CUDNN) if not os.path.exists(os.path.join(dest, n))])
+
+    path, manifest, _downloaded = fetch(str(tmp_path), "k3", download, write_if_changed)
+    _truncate(os.path.join(path, TORCH))
+    told = []
+    again = fetch(str(tmp_path), "k3", download, write_if_changed, on_damaged=told.append)
+    assert again == (path, manifest, True)
+    # The intact wheel was kept (linked into the new copy), the truncated one fetched again.
+    assert calls[-1] == [CUDNN]
+    assert told and TORCH in told[0][0] and "bytes" in told[0][0]
+    assert verify(path, manifest) == []
+    assert not os.path.exists(path + ".partial")
+    assert fetch(str(tmp_path), "k3", download, write_if_changed) == (path, manifest, False)
+    assert len(calls) == 2
+
+
+def test_a_damaged_wheel_the_index_does_not_give_back_names_the_controller_path(tmp_path):
+    def download(dest):
+        make_wheels(dest)
+
+    path, manifest, _downloaded = fetch(str(tmp_path), "k4", download, write_if_changed)
+    with open(os.path.join(path, CUDNN), "r+b") as handle:
+        handle.write(b"X")     # same size, other sha256
+
+    def other(dest):
+        for name in (TORCH, CUDNN):
+            if not os.path.exists(os.path.join(dest, name)):
+                with open(os.path.join(dest, name), "wb") as handle:
+                    handle.write(b"something else")
+
+    with pytest.raises(WheelhouseError) as err:
+        fetch(str(tmp_path), "k4", other, write_if_changed)
+    assert "the controller's wheelhouse %s had damaged wheels" % path in str(err.value)
+    assert CUDNN in str(err.value) and "Remove %s on the controller" % path in str(err.value)
+    assert not os.path.exists(path + ".partial")
+
+
+def test_incomplete_wheels_are_those_that_are_no_complete_zip(tmp_path):
+    import zipfile
+    for name in (TORCH, CUDNN):
+        with zipfile.ZipFile(str(tmp_path / name), "w") as archive:
+            archive.writestr("a.py", "x" * 1000)
+    manifest = build_manifest(str(tmp_path))
+    assert incomplete_wheels(str(tmp_path), manifest) == []
+    _truncate(str(tmp_path / TORCH), 200)
+    assert incomplete_wheels(str(tmp_path), manifest) == [TORCH]
