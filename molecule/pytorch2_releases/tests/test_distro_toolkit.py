@@ -5,18 +5,12 @@ check and by an unprivileged member of the environment's group in a login shell.
 
 import json
 
-import pytest
-
 ENV = "/opt/miniforge3/envs/pytorch2"
 CUDA_HOME = "/usr/lib/nvidia-cuda-toolkit"
 CHECKS = "/usr/local/lib/gpulab/acceptance"
-DISTRO_HOST = "gpulab-pytorch2_releases-1"
-
-
-@pytest.fixture(autouse=True)
-def only_the_distro_toolkit_host(host):
-    if host.backend.get_hostname() != DISTRO_HOST:
-        pytest.skip("Debian's toolkit is installed on %s only" % DISTRO_HOST)
+# Debian's toolkit is installed on this host only (molecule.yml's distro_toolkit group): the
+# tests of this file run against it alone, through the scenario's inventory.
+testinfra_hosts = ["ansible://gpulab-pytorch2_releases-1"]
 
 
 def test_debian_ships_cuda_11_8(host):
