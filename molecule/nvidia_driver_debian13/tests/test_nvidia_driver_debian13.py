@@ -18,14 +18,25 @@ from ansible_run import recap, run_playbook  # noqa: E402
 CONVERGE = os.path.join("molecule", "nvidia_driver_debian13", "converge.yml")
 MOK_DIR = "/var/lib/gpulab/nvidia-driver/mok"
 SIGNER = "gpulab.pytorch_stack DKMS module signing key"
+CUDA_HOME = "/usr/lib/nvidia-cuda-toolkit"
+HOLD = "/etc/apt/preferences.d/gpulab-kernel-hold.pref"
+
+
+def boot_kernels(host):
+    return sorted(name[len("vmlinuz-"):] for name in host.check_output("ls /boot").split()
+                  if name.startswith("vmlinuz-"))
+
+
+def module_fields(host, kernel):
+    info = host.check_output("modinfo -k %s nvidia-current" % kernel)
+    return dict(re.findall(r"^(filename|version|vermagic|signer):\s*(.*)$", info, re.M))
 
 
 @pytest.fixture(scope="module")
 def kernel(host):
     """The Debian kernel the prepare installed (the container runs the machine's own)."""
-    images = host.check_output("ls /boot").split()
-    kernels = [name[len("vmlinuz-"):] for name in images if name.startswith("vmlinuz-")]
-    assert len(kernels) == 1, images
+    kernels = boot_kernels(host)
+    assert len(kernels) == 1, kernels
     assert kernels[0] != host.check_output("uname -r")
     return kernels[0]
 
@@ -55,8 +66,7 @@ def test_the_result_says_built_not_loaded(result, kernel, version):
 def test_the_module_is_built_for_that_kernel(host, kernel, version):
     status = host.check_output("dkms status")
     assert "nvidia-current/%s, %s, x86_64: installed" % (version, kernel) in status
-    info = host.check_output("modinfo -k %s nvidia-current" % kernel)
-    fields = dict(re.findall(r"^(filename|version|vermagic):\s*(.*)$", info, re.M))
+    fields = module_fields(host, kernel)
     assert fields["filename"].startswith("/lib/modules/%s/" % kernel)
     assert host.file(fields["filename"]).exists
     assert fields["version"] == version
@@ -84,6 +94,17 @@ def test_the_initramfs_carries_the_nouveau_blacklist(host, kernel):
     assert "etc/modprobe.d/gpulab-blacklist-nouveau.conf" in listing
 
 
+def test_debian13_ships_cuda_12_4_built_against_the_driver_and_it_compiles(host, version):
+    assert host.package("nvidia-cuda-toolkit").version.startswith("12.4.")
+    # The toolkit's driver libraries are the pinned driver's (one source package, one version).
+    assert host.package("libcuda1").version.split("-")[0] == version
+    result = json.loads(host.file("/var/lib/gpulab/results/cuda_toolkit.json").content_string)
+    assert result["archs_verified"] == ["sm_80", "sm_90"]
+    assert result["nvcc"]["12.4"].startswith("12.4.")
+    out = host.check_output("bash -lc 'echo $CUDA_HOME; nvcc --version'")
+    assert out.splitlines()[0] == CUDA_HOME and "release 12.4" in out
+
+
 def test_a_failing_build_is_rolled_back_and_the_next_run_is_clean(host, kernel, version):
     failed = run_playbook(CONVERGE, "-e", '{"nvidia_driver_extra_packages": ["gpulab-broken-dkms"]}')
     out = failed.stdout
@@ -104,6 +125,46 @@ def test_a_failing_build_is_rolled_back_and_the_next_run_is_clean(host, kernel, 
     assert again.returncode == 0, again.stdout[-3000:]
     counts = recap(again.stdout)
     assert counts and all(c["changed"] == 0 and c["failed"] == 0 for c in counts.values()), counts
+
+
+def test_a_kernel_installed_by_hand_gets_its_module_on_the_next_run_and_can_be_held(host, kernel, version):
+    host.run_expect([0], "DEBIAN_FRONTEND=noninteractive apt-get install -y -q "
+                         "--no-install-recommends linux-image-cloud-amd64")
+    new = [k for k in boot_kernels(host) if k != kernel]
+    assert len(new) == 1 and new[0].endswith("-cloud-amd64"), new
+    new = new[0]
+    assert "%s, x86_64: installed" % new not in host.check_output("dkms status")
+    hold = '{"nvidia_driver_hold_kernel": true}'
+    built = run_playbook(CONVERGE, "-e", hold)
+    assert built.returncode == 0, built.stdout[-3000:]
+    assert host.package("linux-headers-%s" % new).is_installed
+    assert "nvidia-current/%s, %s, x86_64: installed" % (version, new) in host.check_output("dkms status")
+    fields = module_fields(host, new)
+    assert fields["filename"].startswith("/lib/modules/%s/" % new)
+    assert fields["version"] == version and fields["vermagic"].split()[0] == new
+    assert fields["signer"] == SIGNER
+    assert "etc/modprobe.d/gpulab-blacklist-nouveau.conf" in \
+        host.check_output("lsinitramfs /boot/initrd.img-%s" % new).splitlines()
+    result = json.loads(host.file("/var/lib/gpulab/results/nvidia_driver.json").content_string)
+    assert {b["kernel"] for b in result["kernel_builds"]} == {kernel, new}
+    assert result["next_boot_kernel"] in (kernel, new)
+    # The hold: every installed kernel image and headers package, metapackages included, at
+    # its installed version, and apt no longer offers anything newer for them.
+    pref = host.file(HOLD).content_string
+    for package in ("linux-image-amd64", "linux-image-cloud-amd64", "linux-image-" + kernel,
+                    "linux-image-" + new, "linux-headers-" + kernel, "linux-headers-" + new):
+        installed = host.package(package).version
+        assert "Package: %s\nPin: version %s\nPin-Priority: 1001" % (package, installed) in pref, package
+    assert "1001" in host.check_output("apt-cache policy linux-image-amd64")
+    again = run_playbook(CONVERGE, "-e", hold)
+    assert again.returncode == 0, again.stdout[-3000:]
+    counts = recap(again.stdout)
+    assert counts and all(c["changed"] == 0 and c["failed"] == 0 for c in counts.values()), counts
+    released = run_playbook(CONVERGE)
+    assert released.returncode == 0, released.stdout[-3000:]
+    counts = recap(released.stdout)
+    assert counts and all(c["changed"] == 1 for c in counts.values()), counts
+    assert not host.file(HOLD).exists
 
 
 def test_a_kernel_that_is_not_installed_is_refused_before_any_package(host):
