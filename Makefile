@@ -37,7 +37,7 @@ SCENARIOS_2_21 ?= default cluster
 # streams, which reach them at different times.
 SCENARIOS_WITH_CHECKS ?= pytorch2_releases cuda_repo_mirror nvidia_driver
 
-.PHONY: help venv collection docker image lint unit integration sanity torchtests changelog release molecule test test-serial test-2.21 demo clean
+.PHONY: help venv collection docker image image-trixie lint unit integration sanity torchtests changelog release molecule test test-serial test-2.21 demo clean
 
 help:
 	@echo "make demo         provision a throwaway Debian 12 container host with site.yml"
@@ -71,6 +71,10 @@ docker:
 
 image: docker
 	scripts/build-test-image.sh
+
+# The Debian 13 image: the 2.21 leg's controller, and the host of the Debian 13 scenarios.
+image-trixie: docker
+	scripts/build-test-image.sh trixie
 
 lint: collection
 	ansible-lint --profile production
@@ -115,7 +119,7 @@ torchtests: $(TORCH_STAMP)
 # Each scenario holds a lock of its own while it runs (its containers and molecule's state are
 # named after it), so the 2.21 leg can run default and cluster while the other stream runs
 # different scenarios, and waits when it reaches one the other stream is running.
-molecule: collection image
+molecule: collection image image-trixie
 	mkdir -p .cache/locks
 	for s in $(SCENARIOS); do \
 	  echo "=== molecule scenario $$s"; t0=$$(date +%s); \

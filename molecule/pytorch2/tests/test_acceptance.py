@@ -1,4 +1,4 @@
-"""Verify the acceptance run on a GPU-less Debian 12 container: synthetic data, CPU allowed."""
+"""Verify the acceptance run on a GPU-less Debian 13 container: synthetic data, CPU allowed."""
 
 import json
 import os

@@ -1,4 +1,4 @@
-"""PyTorch 2 as people use it, on a GPU-less Debian 12 host, as an unprivileged member of the
+"""PyTorch 2 as people use it, on a GPU-less Debian 13 host, as an unprivileged member of the
 environment's group in a login shell: torch.compile, C++/CUDA extensions, torchrun with gloo,
 and the acceptance report's named checks (compile, extension, distributed), CPU-labelled."""
 

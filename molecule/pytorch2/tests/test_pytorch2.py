@@ -1,4 +1,4 @@
-"""Verify the shared venv and torch from the controller wheelhouse on a GPU-less Debian 12 host."""
+"""Verify the shared venv and torch from the controller wheelhouse on a GPU-less Debian 13 host."""
 
 import json
 import os
@@ -62,7 +62,7 @@ def test_nothing_in_the_prefix_is_world_writable(host):
 
 def test_environment_spec_is_recorded(host):
     spec = json.loads(host.file(ENV + "/.gpulab-spec.json").content_string)
-    assert spec == {"manager": "venv", "python": "3.11", "packages": [], "channels": []}
+    assert spec == {"manager": "venv", "python": "3.13", "packages": [], "channels": []}
 
 
 def test_activation_exports_the_configured_variables(host):
