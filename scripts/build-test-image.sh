@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Build a Debian image from debootstrap and import it under a local tag.
 #   scripts/build-test-image.sh            Debian 12 (bookworm) test host, gpulab/debian12-test:local
-#   scripts/build-test-image.sh trixie     Debian 13 (trixie) controller with Python 3.13 (adds
-#                                          python3-venv, git, make, gcc for the NVML test double),
-#                                          gpulab/debian13-test:local; the
-#                                          ansible-core 2.21 leg of `make test` runs in it
-#                                          (scripts/controller-2.21.sh)
+#   scripts/build-test-image.sh trixie     Debian 13 (trixie) test host, gpulab/debian13-test:local
+#                                          (the same base packages as the Debian 12 one), and from
+#                                          it the Debian 13 controller with Python 3.13,
+#                                          gpulab/debian13-controller:local (adds python3-venv, git,
+#                                          make, gcc, libc6-dev for the NVML test double); the
+#                                          ansible-core 2.21 leg of `make test` runs in the
+#                                          controller (scripts/controller-2.21.sh)
 # Rebuilt only when the image is missing or this recipe (script + suite + trusted CA files)
-# changed. GPULAB_TEST_IMAGE overrides the bookworm tag, GPULAB_CONTROLLER_IMAGE the trixie one;
-# set GPULAB_TEST_IMAGE_PREBUILT=1 to use an image you pulled yourself (it must already exist
-# and have python3, sudo and apt available).
+# changed. GPULAB_TEST_IMAGE overrides the bookworm tag, GPULAB_TEST_IMAGE_13 the trixie host's,
+# GPULAB_CONTROLLER_IMAGE the controller's; set GPULAB_TEST_IMAGE_PREBUILT=1 to use an image you
+# pulled yourself (it must already exist and have python3, sudo and apt available).
 set -euo pipefail
 
 suite=${1:-bookworm}
@@ -18,14 +20,17 @@ ca_dir=/usr/local/share/ca-certificates
 packages=python3,python3-apt,python3-packaging,sudo,ca-certificates,gnupg,systemd,procps,kmod,xz-utils
 case "${suite}" in
   bookworm) image=${GPULAB_TEST_IMAGE:-gpulab/debian12-test:local} ;;
-  trixie)   image=${GPULAB_CONTROLLER_IMAGE:-gpulab/debian13-test:local}
-            packages=${packages},python3-venv,git,make,gcc,libc6-dev ;;
+  trixie)   image=${GPULAB_TEST_IMAGE_13:-gpulab/debian13-test:local}
+            controller=${GPULAB_CONTROLLER_IMAGE:-gpulab/debian13-controller:local}
+            controller_packages="python3-venv git make gcc libc6-dev" ;;
   *) echo "build-test-image: unknown suite '${suite}' (bookworm or trixie)" >&2; exit 2 ;;
 esac
 
 if [ "${GPULAB_TEST_IMAGE_PREBUILT:-0}" = 1 ]; then
-  docker image inspect "${image}" >/dev/null 2>&1 || {
-    echo "build-test-image: GPULAB_TEST_IMAGE_PREBUILT=1 but ${image} is not present" >&2; exit 1; }
+  for name in "${image}" ${controller:+"${controller}"}; do
+    docker image inspect "${name}" >/dev/null 2>&1 || {
+      echo "build-test-image: GPULAB_TEST_IMAGE_PREBUILT=1 but ${name} is not present" >&2; exit 1; }
+  done
   exit 0
 fi
 
@@ -36,9 +41,30 @@ flock 9
 
 recipe=$( { cat "$0"; echo "${suite} ${mirror} ${packages}"; find "${ca_dir}" -type f -name '*.crt' -print0 2>/dev/null \
   | sort -z | xargs -0 -r cat; } | sha256sum | cut -c1-16)
-have=$(docker image inspect -f '{{ index .Config.Labels "gpulab.recipe" }}' "${image}" 2>/dev/null || true)
-if [ "${have}" = "${recipe}" ]; then
+label() { docker image inspect -f '{{ index .Config.Labels "gpulab.recipe" }}' "$1" 2>/dev/null || true; }
+
+# The controller: the trixie host image plus its tools, in one container committed as an image.
+build_controller() {
+  local want name
+  want=$(echo "${recipe} ${controller_packages}" | sha256sum | cut -c1-16)
+  if [ "$(label "${controller}")" = "${want}" ]; then
+    echo "build-test-image: ${controller} is current (recipe ${want})"
+    return 0
+  fi
+  name=gpulab-build-controller-$$
+  docker rm -f "${name}" >/dev/null 2>&1 || true
+  docker run --name "${name}" --network host "${image}" bash -c \
+    "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+     ${controller_packages} >/dev/null && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb" >&2
+  docker commit --change "LABEL gpulab.recipe=${want}" --change 'CMD ["sleep", "infinity"]' \
+    "${name}" "${controller}" >/dev/null
+  docker rm "${name}" >/dev/null
+  echo "build-test-image: built ${controller} from ${image} (recipe ${want})"
+}
+
+if [ "$(label "${image}")" = "${recipe}" ]; then
   echo "build-test-image: ${image} is current (recipe ${recipe})"
+  if [ -n "${controller:-}" ]; then build_controller; fi
   exit 0
 fi
 
@@ -75,3 +101,4 @@ tar -C "${root}" -c . | docker import \
   --change 'CMD ["sleep", "infinity"]' \
   - "${image}" >/dev/null
 echo "build-test-image: built ${image} (recipe ${recipe})"
+if [ -n "${controller:-}" ]; then build_controller; fi

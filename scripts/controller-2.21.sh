@@ -9,7 +9,7 @@
 # scripts/build-test-image.sh trixie (cached by recipe).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-image=${GPULAB_CONTROLLER_IMAGE:-gpulab/debian13-test:local}
+image=${GPULAB_CONTROLLER_IMAGE:-gpulab/debian13-controller:local}
 "${top}/scripts/build-test-image.sh" trixie
 
 docker_cli=$(command -v docker)

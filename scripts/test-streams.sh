@@ -2,8 +2,9 @@
 # `make test` as two streams at once, because neither keeps two cores busy on its own: the
 # scenarios spend much of their time waiting on Docker, apt, pip and their own polls.
 #   scripts/test-streams.sh "<scenarios for the checks stream>" "<scenarios for the other>"
-#   checks:    lint changelog unit integration sanity, the ansible-core 2.21 leg, then its share
-#              of the molecule scenarios
+#   checks:    lint changelog unit sanity, the ansible-core 2.21 leg (lint changelog unit
+#              integration sanity and its scenarios: the integration tests and those scenarios
+#              run there only, on the current ansible-core), then its share of the others
 #   scenarios: the other molecule scenarios, then the acceptance scripts' own tests (torchtests)
 # The Makefile shares the scenarios out (SCENARIOS_WITH_CHECKS) so both streams take about as
 # long. Each stream's output goes to the terminal with its name in front of every line and,
@@ -11,9 +12,9 @@
 # is non-zero when either failed, and the last lines of a failed stream's log are printed again
 # at the end, then the failed tests' names and first assertion lines. The streams share nothing
 # they could both write at once: the image build takes a lock per image
-# (scripts/build-test-image.sh), and each molecule scenario a lock of its own (Makefile), which
-# the 2.21 leg's scenarios (default, cluster) wait on when the other stream runs them.
-# `make test-serial` runs the same targets one after the other.
+# (scripts/build-test-image.sh), and each molecule scenario a lock of its own (Makefile).
+# `make test-serial` runs the same checks one after the other (it also runs the integration
+# tests and the 2.21 leg's scenarios on this venv's ansible-core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 logs=.cache/test-logs
@@ -37,7 +38,7 @@ stream() {
 
 with_checks=${1:?scenarios for the checks stream}
 others=${2:?scenarios for the other stream}
-stream checks lint changelog unit integration sanity test-2.21 molecule SCENARIOS="${with_checks}" &
+stream checks lint changelog unit sanity test-2.21 molecule SCENARIOS="${with_checks}" &
 checks=$!
 stream scenarios molecule SCENARIOS="${others}" torchtests &
 scenarios=$!
