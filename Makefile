@@ -34,9 +34,9 @@ SCENARIOS_2_21 ?= default cluster
 # make test runs every scenario once: those of the 2.21 leg there (on the current
 # ansible-core), the others on this venv's ansible-core, shared out over the two streams
 # (scripts/test-streams.sh) so that both take about as long: the checks stream runs these after
-# the 2.21 leg, the other stream the rest. The two scenarios that install and train torch
-# (pytorch2, pytorch2_releases) go to different streams, which reach them at different times.
-SCENARIOS_WITH_CHECKS ?= pytorch2_releases nvidia_driver_debian13
+# the 2.21 leg, the other stream the rest. nvidia_driver_debian13 (two real DKMS builds, about
+# 24 min beside the other stream) goes first with the checks.
+SCENARIOS_WITH_CHECKS ?= nvidia_driver_debian13 cuda_pip cuda_repo_mirror hostile
 
 .PHONY: help venv collection docker image image-trixie lint unit integration sanity torchtests changelog release molecule test test-serial test-2.21 demo clean
 
