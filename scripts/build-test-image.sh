@@ -55,7 +55,8 @@ build_controller() {
   docker rm -f "${name}" >/dev/null 2>&1 || true
   docker run --name "${name}" --network host "${image}" bash -c \
     "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-     ${controller_packages} >/dev/null && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb" >&2
+     ${controller_packages} >/dev/null && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb" >&2 || {
+    docker rm -f "${name}" >/dev/null 2>&1; echo "build-test-image: installing the controller's tools failed" >&2; exit 1; }
   docker commit --change "LABEL gpulab.recipe=${want}" --change 'CMD ["sleep", "infinity"]' \
     "${name}" "${controller}" >/dev/null
   docker rm "${name}" >/dev/null

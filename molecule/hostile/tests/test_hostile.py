@@ -76,6 +76,9 @@ CASES = [
      "conda_env_installer_url"),
     ("conda-channels", {"conda_env_channels": {"conda-forge": 1}}, "conda_env_channels"),
     ("conda-venv-python", {"conda_env_venv_python": "python3"}, "conda_env_venv_python"),
+    # The hosts' venv interpreter is Debian 12's Python 3.11 (Debian 13's would be 3.13).
+    ("conda-venv-version", {"conda_env_python_version": "3.13"},
+     "but Python 3.13 was asked for: set conda_env_python_version to 3.11"),
     # pytorch2
     ("torch-short", {"pytorch2_torch_version": "2.14"}, "pytorch2_torch_version"),
     ("torchvision-mismatch", {"pytorch2_torchvision_version": "0.28.1"}, "pytorch2_torchvision_version"),
