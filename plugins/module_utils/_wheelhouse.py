@@ -5,8 +5,8 @@
 # PRIVATE: this module_utils file is internal to gpulab.pytorch_stack. Its API may change at any
 # time; other collections must not import it.
 """Wheelhouses: wheels downloaded once on the controller for a target platform, recorded with
-their sha256 in a manifest, copied to hosts, verified there and installed with
-``pip --no-index --require-hashes``.
+their sha256 in a manifest, sent to hosts (only what a host lacks), verified there and installed
+with ``pip`` or ``uv`` ``--no-index --require-hashes``.
 
 A wheelhouse directory holds the wheels, ``manifest.json`` (every wheel's sha256 and size) and
 ``requirements.txt`` (every wheel pinned ``name==version --hash=sha256:...``).
@@ -152,16 +152,22 @@ def check_manifest(manifest):
             raise WheelhouseError("manifest entry %r is not a wheel file name" % (name,))
         if not re.match(r"^[0-9a-f]{64}$", str(entry.get("sha256", ""))):
             raise WheelhouseError("manifest entry %s has no sha256" % name)
+        size = entry.get("size")
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise WheelhouseError("manifest entry %s has no size in bytes" % name)
         wheel_requirement(name)
     return manifest
 
 
-def verify(directory, manifest):
+def verify(directory, manifest, skip=()):
     """Problems of ``directory`` against ``manifest``: missing wheels, wrong size or sha256.
-    An empty list means every wheel is there and intact."""
+    An empty list means every wheel is there and intact. Wheels named in ``skip`` (just placed,
+    their sha256 already checked) are not read again."""
     check_manifest(manifest)
     problems = []
     for name, entry in sorted(manifest["wheels"].items()):
+        if name in skip:
+            continue
         path = os.path.join(directory, name)
         if not os.path.isfile(path):
             problems.append("%s is missing" % name)
@@ -172,6 +178,61 @@ def verify(directory, manifest):
             problems.append("%s has a different sha256 than the manifest (%s)"
                             % (name, entry["sha256"]))
     return problems
+
+
+def complete_manifest(wheels, size_of):
+    """A manifest from ``{file: sha256 or {"sha256", "size"?, "requirement"?}}``: the size a
+    wheel lacks is ``size_of(file)`` (the controller's copy), its requirement comes from its file
+    name. Raises WheelhouseError for a wheel that is no wheel or has no sha256."""
+    if not isinstance(wheels, dict) or not wheels:
+        raise WheelhouseError("the manifest has no wheels")
+    complete = {}
+    for name, entry in wheels.items():
+        entry = dict(entry) if isinstance(entry, dict) else {"sha256": entry}
+        entry["sha256"] = str(entry.get("sha256", "")).lower()
+        if "size" not in entry:
+            entry["size"] = size_of(name)
+        entry.setdefault("requirement", wheel_requirement(name))
+        complete[name] = entry
+    return check_manifest({"wheels": complete})
+
+
+def to_send(directory, manifest):
+    """The wheels of ``manifest`` that ``directory`` lacks or holds with another size, sorted:
+    what must be sent. Reads no file (the sha256 of what is kept is checked afterwards)."""
+    check_manifest(manifest)
+    send = []
+    for name, entry in sorted(manifest["wheels"].items()):
+        path = os.path.join(directory, name)
+        if not os.path.isfile(path) or os.path.getsize(path) != entry["size"]:
+            send.append(name)
+    return send
+
+
+def place_staged(directory, staged, manifest, check_mode=False):
+    """Move the wheels of ``manifest`` that were sent into ``staged`` into ``directory``, each
+    checked (size, sha256) on arrival: returns ``(placed, problems)``. A wheel that arrived
+    damaged is left where it is and named in ``problems``; the wheelhouse keeps what it had."""
+    check_manifest(manifest)
+    placed, problems = [], []
+    for name, entry in sorted(manifest["wheels"].items()):
+        source = os.path.join(staged, name)
+        if not os.path.isfile(source):
+            continue
+        if os.path.getsize(source) != entry["size"] or sha256_file(source) != entry["sha256"]:
+            problems.append("%s arrived with %d bytes and another sha256 than the manifest (%s): "
+                            "the transfer was cut or the controller's copy changed after it "
+                            "was checked" % (name, os.path.getsize(source), entry["sha256"]))
+            continue
+        if not check_mode:
+            os.chmod(source, 0o644)
+            target = os.path.join(directory, name)
+            try:
+                os.replace(source, target)
+            except OSError:   # another file system (the connection's temporary directory)
+                shutil.move(source, target)
+        placed.append(name)
+    return placed, problems
 
 
 def extra_files(directory, manifest):

@@ -89,7 +89,7 @@ def test_condarc_refuses_the_defaults_channel_before_writing(localhost_play, tmp
 # roles/pytorch2/tasks/install_wheelhouse.yml
 WHEELHOUSE_TASK = """
     - name: wheelhouse
-      gpulab.pytorch_stack.wheelhouse_verify:
+      gpulab.pytorch_stack.wheelhouse_push:
         path: "{{ dir }}"
         manifest: "{{ manifest }}"
 """

@@ -19,12 +19,16 @@ from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._wheelhouse i
     WheelhouseError,
     build_manifest,
     cache_key,
+    check_manifest,
+    complete_manifest,
     download_argv,
     extra_files,
     fetch,
     incomplete_wheels,
     manylinux_platforms,
+    place_staged,
     requirements_text,
+    to_send,
     verify,
     wheel_requirement,
 )
@@ -227,3 +231,68 @@ def test_incomplete_wheels_are_those_that_are_no_complete_zip(tmp_path):
     assert incomplete_wheels(str(tmp_path), manifest) == []
     _truncate(str(tmp_path / TORCH), 200)
     assert incomplete_wheels(str(tmp_path), manifest) == [TORCH]
+
+
+def _entry(data):
+    return {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
+            "requirement": "demo==1.0"}
+
+
+DEMO = "demo-1.0-py3-none-any.whl"
+OTHER = "other-2.0-py3-none-any.whl"
+
+
+def test_complete_manifest_takes_the_size_from_the_controller_and_the_requirement_from_the_name():
+    manifest = complete_manifest({CUDNN: "A" * 64, DEMO: {"sha256": "b" * 64, "size": 3}},
+                                 lambda name: 1234)
+    assert manifest["wheels"][CUDNN] == {"sha256": "a" * 64, "size": 1234,
+                                         "requirement": "nvidia-cudnn-cu13==9.24.0.43"}
+    assert manifest["wheels"][DEMO]["size"] == 3
+
+
+@pytest.mark.parametrize("wheels, message", [
+    ({}, "no wheels"),
+    ({"notes.txt": "a" * 64}, "not a wheel file name"),
+    ({DEMO: "abc"}, "has no sha256"),
+])
+def test_complete_manifest_refuses_what_cannot_be_checked(wheels, message):
+    with pytest.raises(WheelhouseError, match=message):
+        complete_manifest(wheels, lambda name: 1)
+
+
+def test_a_manifest_entry_without_a_size_is_refused():
+    with pytest.raises(WheelhouseError, match="no size"):
+        check_manifest({"wheels": {DEMO: {"sha256": "a" * 64, "requirement": "demo==1.0"}}})
+
+
+def test_to_send_names_the_missing_and_the_wrong_sized_wheels_only(tmp_path):
+    (tmp_path / DEMO).write_bytes(b"demo")
+    (tmp_path / OTHER).write_bytes(b"cut")
+    manifest = {"wheels": {DEMO: _entry(b"demo"), OTHER: _entry(b"other"), CUDNN: _entry(b"x")}}
+    assert to_send(str(tmp_path), manifest) == [CUDNN, OTHER]
+
+
+def test_place_staged_moves_what_arrived_intact_and_refuses_what_arrived_damaged(tmp_path):
+    house, staged = tmp_path / "house", tmp_path / "staged"
+    house.mkdir()
+    staged.mkdir()
+    (staged / DEMO).write_bytes(b"demo")
+    (staged / OTHER).write_bytes(b"othex")   # right size, other bytes
+    (house / OTHER).write_bytes(b"other")
+    manifest = {"wheels": {DEMO: _entry(b"demo"), OTHER: _entry(b"other")}}
+    placed, problems = place_staged(str(house), str(staged), manifest)
+    assert placed == [DEMO]
+    assert (house / DEMO).read_bytes() == b"demo" and not (staged / DEMO).exists()
+    assert oct((house / DEMO).stat().st_mode & 0o777) == "0o644"
+    assert len(problems) == 1 and problems[0].startswith(OTHER + " arrived")
+    assert (house / OTHER).read_bytes() == b"other"   # the host's copy is kept
+    assert verify(str(house), manifest, skip=placed) == []
+
+
+def test_place_staged_in_check_mode_moves_nothing(tmp_path):
+    (tmp_path / DEMO).write_bytes(b"demo")
+    manifest = {"wheels": {DEMO: _entry(b"demo")}}
+    house = tmp_path / "house"
+    house.mkdir()
+    assert place_staged(str(house), str(tmp_path), manifest, check_mode=True) == ([DEMO], [])
+    assert not (house / DEMO).exists()
