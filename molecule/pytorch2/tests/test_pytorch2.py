@@ -83,6 +83,21 @@ def test_wheelhouse_matches_the_controller_manifest_and_pins_hashes(host):
     assert manifest in local
 
 
+def test_uv_installed_the_environment_apart_from_it_with_bytecode_and_pip_check_clean(host):
+    # pytorch2_installer: uv (the default): uv itself is kept outside the environment, the
+    # environment holds the wheelhouse's packages and no uv, its bytecode is compiled (the
+    # environment is root-owned: without .pyc every user's import would compile torch anew).
+    uv = host.run("/var/lib/gpulab/uv/0.13.9/bin/uv --version")
+    assert uv.rc == 0 and uv.stdout.split()[:2] == ["uv", "0.13.9"], uv.stdout + uv.stderr
+    assert host.run("%s -c 'import uv'" % PYTHON).rc != 0
+    pyc = host.run("ls %s/lib/python3.13/site-packages/torch/__pycache__/" % ENV)
+    assert pyc.rc == 0 and "__init__.cpython-313.pyc" in pyc.stdout.split(), pyc.stdout + pyc.stderr
+    check = host.run("%s -m pip check" % PYTHON)
+    assert check.rc == 0, check.stdout + check.stderr
+    sent = host.file("/var/cache/gpulab/wheels/uv/manifest.json")
+    assert "uv-0.13.9-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl" in sent.content_string
+
+
 def test_results_report_a_cpu_only_environment(host):
     pytorch2 = json.loads(host.file("/var/lib/gpulab/results/pytorch2.json").content_string)
     assert pytorch2["summary"].startswith("CPU-only host: torch 2.14.1")

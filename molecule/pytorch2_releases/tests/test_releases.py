@@ -49,6 +49,17 @@ def test_the_release_is_installed_from_the_wheelhouse(host, expected):
         assert out.rc == 0, out.stderr
 
 
+def test_each_installer_left_a_consistent_environment_with_bytecode(host, expected):
+    # -1 installs with pytorch2_installer: pip, -2 with uv (the default): either way pip check
+    # is clean and torch's bytecode is compiled; only the uv host has uv, outside the environment.
+    check = host.run("%s -m pip check" % PYTHON)
+    assert check.rc == 0, check.stdout + check.stderr
+    pyc = host.run("ls %s/lib/python3.11/site-packages/torch/__pycache__/" % ENV)
+    assert "__init__.cpython-311.pyc" in pyc.stdout.split(), pyc.stdout + pyc.stderr
+    uv = host.file("/var/lib/gpulab/uv/0.13.9/bin/uv")
+    assert uv.exists == (expected[0] != "2.0.1")
+
+
 def test_compile_support_is_recorded_for_the_acceptance_layer(host, expected):
     pytorch2 = result(host, "pytorch2")
     if expected[0] == "2.0.1":
