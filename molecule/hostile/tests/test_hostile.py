@@ -93,6 +93,11 @@ CASES = [
     ("torchaudio-mismatch", {"pytorch2_torchaudio_version": "2.13.0"}, "pytorch2_torchaudio_version"),
     ("torch-prefix", {"pytorch2_env_prefix": "envs/pytorch2"}, "pytorch2_env_prefix"),
     ("torch-wheelhouse", {"pytorch2_wheelhouse": "maybe"}, "pytorch2_wheelhouse"),
+    ("torch-installer", {"pytorch2_installer": "conda"}, "pytorch2_installer"),
+    ("torch-uv-pip-args", {"pytorch2_wheelhouse": True, "pytorch2_pip_extra_args": ["--no-build-isolation"]},
+     "pytorch2_pip_extra_args (--no-build-isolation) are pip's arguments"),
+    ("torch-uv-arch", {"pytorch2_wheelhouse": True, "pytorch2_uv_wheels": {"aarch64": {"file": "uv.whl", "sha256": "0" * 64}}},
+     "pytorch2_uv_wheels has no wheel for x86_64"),
     ("torch-declared-driver", {"gpulab_layers": ["conda_env", "pytorch2"],
                                "nvidia_driver_version": OLD_DRIVER}, "cannot run cu130 builds"),
     # acceptance
