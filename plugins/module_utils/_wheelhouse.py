@@ -225,6 +225,8 @@ def place_staged(directory, staged, manifest, check_mode=False):
                             "was checked" % (name, os.path.getsize(source), entry["sha256"]))
             continue
         if not check_mode:
+            if os.geteuid() == 0:   # sent by the login user of a become run: root's now
+                os.chown(source, 0, 0)
             os.chmod(source, 0o644)
             target = os.path.join(directory, name)
             try:

@@ -296,3 +296,14 @@ def test_place_staged_in_check_mode_moves_nothing(tmp_path):
     house.mkdir()
     assert place_staged(str(house), str(tmp_path), manifest, check_mode=True) == ([DEMO], [])
     assert not (house / DEMO).exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file away")
+def test_a_wheel_sent_by_another_login_user_belongs_to_root_once_placed(tmp_path):
+    house, staged = tmp_path / "house", tmp_path / "staged"
+    house.mkdir()
+    staged.mkdir()
+    (staged / DEMO).write_bytes(b"demo")
+    os.chown(str(staged / DEMO), 65534, 65534)
+    assert place_staged(str(house), str(staged), {"wheels": {DEMO: _entry(b"demo")}}) == ([DEMO], [])
+    assert ((house / DEMO).stat().st_uid, (house / DEMO).stat().st_gid) == (0, 0)
