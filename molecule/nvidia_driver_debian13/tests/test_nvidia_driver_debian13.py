@@ -27,8 +27,8 @@ def boot_kernels(host):
                   if name.startswith("vmlinuz-"))
 
 
-def module_fields(host, kernel):
-    info = host.check_output("modinfo -k %s nvidia-current" % kernel)
+def module_fields(host, kernel, module="nvidia-current"):
+    info = host.check_output("modinfo -k %s %s" % (kernel, module))
     return dict(re.findall(r"^(filename|version|vermagic|signer):\s*(.*)$", info, re.M))
 
 
