@@ -29,9 +29,10 @@ description:
   - The controller part is an action plugin; without O(src) only the host part runs (verify a
     wheelhouse put there by other means).
   - Replaces C(wheelhouse_verify), which only checked; the role copied every wheel with
-    M(ansible.builtin.copy) before it, one module run and two sha1 passes per file. For the 34
-    wheels (2.9 GiB) of a torch 2.14 set on this project's 2-core CI machine that copy took 74 s
-    to 100 s per host; see benchmarks/RESULTS.md for this plugin's figure beside it.
+    M(ansible.builtin.copy) before it, one module run and two sha1 passes per file. For a torch
+    2.14.1 wheel set (32 wheels, 2.84 GiB) on this project's 2-core CI machine, under load, that
+    copy took 115 s and this plugin 42 s, side by side (benchmarks/wheel_transfer.py; the
+    figures and their conditions are in benchmarks/RESULTS.md).
 author:
   - gpulab maintainers (@gpulab)
 extends_documentation_fragment:
