@@ -95,7 +95,7 @@ CASES = [
     ("torch-wheelhouse", {"pytorch2_wheelhouse": "maybe"}, "pytorch2_wheelhouse"),
     ("torch-installer", {"pytorch2_installer": "conda"}, "pytorch2_installer"),
     ("torch-uv-pip-args", {"pytorch2_wheelhouse": True, "pytorch2_pip_extra_args": ["--no-build-isolation"]},
-     "pytorch2_pip_extra_args (--no-build-isolation) are pip's arguments"),
+     "pytorch2_pip_extra_args (--no-build-isolation) are pip"),
     ("torch-uv-arch", {"pytorch2_wheelhouse": True, "pytorch2_uv_wheels": {"aarch64": {"file": "uv.whl", "sha256": "0" * 64}}},
      "pytorch2_uv_wheels has no wheel for x86_64"),
     ("torch-declared-driver", {"gpulab_layers": ["conda_env", "pytorch2"],
