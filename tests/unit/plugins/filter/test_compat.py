@@ -15,6 +15,9 @@ from ansible_collections.gpulab.pytorch_stack.plugins.filter.conda import Filter
 from ansible_collections.gpulab.pytorch_stack.plugins.filter.fabric import (
     FilterModule as FabricFilterModule,
 )
+from ansible_collections.gpulab.pytorch_stack.plugins.filter.keys import (
+    FilterModule as KeysFilterModule,
+)
 from ansible_collections.gpulab.pytorch_stack.plugins.filter.report import (
     FilterModule as ReportFilterModule,
 )
@@ -26,6 +29,8 @@ FILTERS = dict(COMPAT_FILTERS, **ReportFilterModule().filters())
 FILTERS.update(CondaFilters().filters())
 # fabric.py: fabric_manager_wanted, fabric_manager_packages, fabric_gate_message.
 FILTERS.update(FabricFilterModule().filters())
+# keys.py: gpg_primary_fingerprints.
+FILTERS.update(KeysFilterModule().filters())
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 FILTER_DIR = os.path.join(REPO, "plugins", "filter")
 
