@@ -26,7 +26,7 @@ import zipfile
 MANIFEST = "manifest.json"
 REQUIREMENTS = "requirements.txt"
 # name-version(-build)?-python-abi-platform.whl (PEP 427)
-_WHEEL = re.compile(r"^(?P<name>[A-Za-z0-9_.]+)-(?P<version>[^-]+)(-\d[^-]*)?-[^-]+-[^-]+-[^-]+\.whl$")
+_WHEEL = re.compile(r"^(?P<name>[A-Za-z0-9_.]+)-(?P<version>[^-]+)(-\d[^-]*)?-[^-]+-[^-]+-(?P<platform>[^-]+)\.whl$")
 _GLIBC = re.compile(r"^2\.(\d+)$")
 # Legacy manylinux names and the glibc minor they stand for (PEP 599, PEP 571, PEP 513).
 _LEGACY = ((17, "manylinux2014"), (12, "manylinux2010"), (5, "manylinux1"))
@@ -89,12 +89,24 @@ def download_argv(python, dest, requirements, index_url, python_version, glibc, 
     return argv + list(extra_args or []) + list(requirements)
 
 
-def wheel_requirement(filename):
-    """``torch-2.14.1+cu130-cp311-cp311-manylinux_2_28_x86_64.whl`` -> ``torch==2.14.1+cu130``."""
-    match = _WHEEL.match(os.path.basename(filename))
+def _wheel_name(filename):
+    match = _WHEEL.match(os.path.basename(str(filename)))
     if not match:
         raise WheelhouseError("%r is not a wheel file name (name-version-python-abi-platform.whl)"
                               % (filename,))
+    return match
+
+
+def wheel_platform_tags(filename):
+    """The platform tags of a wheel file name, in its order (PEP 427; a compressed tag set is
+    split on its dots): ``uv-0.13.9-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl`` ->
+    ``["manylinux_2_17_x86_64", "manylinux2014_x86_64"]``. A build tag is allowed."""
+    return _wheel_name(filename).group("platform").split(".")
+
+
+def wheel_requirement(filename):
+    """``torch-2.14.1+cu130-cp311-cp311-manylinux_2_28_x86_64.whl`` -> ``torch==2.14.1+cu130``."""
+    match = _wheel_name(filename)
     name = re.sub(r"[-_.]+", "-", match.group("name")).lower()
     return "%s==%s" % (name, match.group("version"))
 

@@ -21,6 +21,9 @@ from ansible_collections.gpulab.pytorch_stack.plugins.filter.keys import (
 from ansible_collections.gpulab.pytorch_stack.plugins.filter.report import (
     FilterModule as ReportFilterModule,
 )
+from ansible_collections.gpulab.pytorch_stack.plugins.filter.wheels import (
+    FilterModule as WheelsFilterModule,
+)
 
 COMPAT_FILTERS = FilterModule().filters()
 # Every filter of the collection has its doc file (report.py: report_table, slowest_steps;
@@ -29,8 +32,9 @@ FILTERS = dict(COMPAT_FILTERS, **ReportFilterModule().filters())
 FILTERS.update(CondaFilters().filters())
 # fabric.py: fabric_manager_wanted, fabric_manager_packages, fabric_gate_message.
 FILTERS.update(FabricFilterModule().filters())
-# keys.py: gpg_primary_fingerprints.
+# keys.py: gpg_primary_fingerprints; wheels.py: wheel_platform_tags.
 FILTERS.update(KeysFilterModule().filters())
+FILTERS.update(WheelsFilterModule().filters())
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 FILTER_DIR = os.path.join(REPO, "plugins", "filter")
 

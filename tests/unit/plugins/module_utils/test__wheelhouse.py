@@ -30,6 +30,7 @@ from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._wheelhouse i
     requirements_text,
     to_send,
     verify,
+    wheel_platform_tags,
     wheel_requirement,
 )
 
@@ -93,6 +94,25 @@ def test_cache_key_changes_with_what_was_asked():
 ])
 def test_wheel_requirement(name, requirement):
     assert wheel_requirement(name) == requirement
+
+
+@pytest.mark.parametrize("name, tags", [
+    # uv's and ninja's pinned wheels (pytorch2_uv_wheels, pytorch2_ninja_wheels)
+    ("uv-0.13.9-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+     ["manylinux_2_17_x86_64", "manylinux2014_x86_64"]),
+    ("/c/uv-0.13.9-py3-none-manylinux_2_17_aarch64.manylinux2014_aarch64.musllinux_1_1_aarch64.whl",
+     ["manylinux_2_17_aarch64", "manylinux2014_aarch64", "musllinux_1_1_aarch64"]),
+    ("torch-2.14.1+cu130-cp311-cp311-manylinux_2_28_x86_64.whl", ["manylinux_2_28_x86_64"]),
+    # a build tag: six parts, the platform is still the last
+    ("pkg-1.0-1-py3-none-any.whl", ["any"]),
+])
+def test_wheel_platform_tags(name, tags):
+    assert wheel_platform_tags(name) == tags
+
+
+def test_wheel_platform_tags_refuses_what_is_no_wheel():
+    with pytest.raises(WheelhouseError, match="uv-0.13.9.tar.gz' is not a wheel file name"):
+        wheel_platform_tags("uv-0.13.9.tar.gz")
 
 
 def test_wheel_requirement_refuses_sdists():
