@@ -98,31 +98,6 @@ def _key(version):
     return tuple(int(part) for part in version.split("."))
 
 
-def parse_dpkg_query(output):
-    """``dpkg-query -W -f '${Package}\\t${Version}\\t${db:Status-Abbrev}\\n'`` -> {pkg: version}
-    for the packages that are installed (status ``ii``/``hi``)."""
-    found = {}
-    for line in (output or "").splitlines():
-        fields = line.split("\t")
-        if len(fields) >= 3 and fields[1] and fields[2].strip()[1:2] == "i":
-            found[fields[0].split(":")[0]] = fields[1]
-    return found
-
-
-def parse_rpm_query(output):
-    """``rpm -q --qf '%{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\n'`` -> {pkg: version}.
-    Lines for packages that are not installed (``package x is not installed``) are ignored."""
-    found = {}
-    for line in (output or "").splitlines():
-        fields = line.split("\t")
-        if len(fields) == 2 and fields[1]:
-            version = fields[1]
-            if version.startswith("0:"):
-                version = version[2:]
-            found[fields[0]] = version
-    return found
-
-
 def parse_apt_madison(output):
     """``apt-cache madison <pkg>`` -> package versions, in the order apt lists them."""
     versions = []

@@ -4,7 +4,7 @@
 #
 # PRIVATE: this module_utils file is internal to gpulab.pytorch_stack. Its API may change at any
 # time; other collections must not import it.
-"""Expose module_utils functions (``_compat``, ``_conda``, ``_gpg``, ``_wheelhouse`` ...) as
+"""Expose module_utils functions (``_compat``, ``_conda``, ``_gpg``, ``_packages`` ...) as
 Jinja2 filters (controller side only)."""
 
 from __future__ import absolute_import, division, print_function
@@ -16,6 +16,7 @@ import inspect
 
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._compat import CompatError
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._conda import CondaError
+from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._packages import PackageSpecError
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._wheelhouse import WheelhouseError
 
 COLLECTION = "gpulab.pytorch_stack"
@@ -24,7 +25,8 @@ COLLECTION = "gpulab.pytorch_stack"
 def filters(error_class, **functions):
     """``{name: wrapped}`` for ``FilterModule.filters()``: each wrapped function raises
     ``error_class`` (``AnsibleFilterError``) with the filter's name when ``_compat`` cannot
-    answer, instead of a bare ``CompatError``, ``CondaError`` or ``WheelhouseError``."""
+    answer, instead of a bare ``CompatError``, ``CondaError``, ``PackageSpecError`` or
+    ``WheelhouseError``."""
     def wrap(name, function):
         signature = inspect.signature(function)
 
@@ -37,7 +39,7 @@ def filters(error_class, **functions):
                                   % (COLLECTION, name, err, COLLECTION, name))
             try:
                 return function(*args, **kwargs)
-            except (CompatError, CondaError, WheelhouseError) as err:
+            except (CompatError, CondaError, PackageSpecError, WheelhouseError) as err:
                 raise error_class("%s.%s: %s" % (COLLECTION, name, err))
         return wrapper
     return dict((name, wrap(name, function)) for name, function in functions.items())

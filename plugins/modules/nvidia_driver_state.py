@@ -220,6 +220,7 @@ from ansible_collections.gpulab.pytorch_stack.plugins.module_utils import _drive
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._nvml import (
     kernel_module_info,
 )
+from ansible_collections.gpulab.pytorch_stack.plugins.module_utils import _packages as pk
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._pci import list_nvidia_gpus
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._preflight import (
     container_type,
@@ -237,14 +238,11 @@ def _package_manager(module):
 
 def _installed(module, manager, package):
     if manager == "apt":
-        cmd = [module.get_bin_path("dpkg-query", True), "-W", "-f",
-               "${Package}\t${Version}\t${db:Status-Abbrev}\n", package]
-        rc, out, err = module.run_command(cmd)
-        return ds.parse_dpkg_query(out).get(package)
-    cmd = [module.get_bin_path("rpm", True), "-q", "--qf",
-           "%{NAME}\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\n", package]
+        cmd = [module.get_bin_path("dpkg-query", True), "-W", "-f", pk.DPKG_FORMAT, package]
+    else:
+        cmd = [module.get_bin_path("rpm", True), "-q", "--qf", pk.RPM_FORMAT, package]
     rc, out, err = module.run_command(cmd)
-    return ds.parse_rpm_query(out).get(package)
+    return pk.installed_versions(out, manager).get(package)
 
 
 def _available(module, manager, package):

@@ -18,6 +18,9 @@ from ansible_collections.gpulab.pytorch_stack.plugins.filter.fabric import (
 from ansible_collections.gpulab.pytorch_stack.plugins.filter.keys import (
     FilterModule as KeysFilterModule,
 )
+from ansible_collections.gpulab.pytorch_stack.plugins.filter.packages import (
+    FilterModule as PackagesFilterModule,
+)
 from ansible_collections.gpulab.pytorch_stack.plugins.filter.report import (
     FilterModule as ReportFilterModule,
 )
@@ -34,6 +37,7 @@ FILTERS.update(CondaFilters().filters())
 FILTERS.update(FabricFilterModule().filters())
 # keys.py: gpg_primary_fingerprints; wheels.py: wheel_platform_tags.
 FILTERS.update(KeysFilterModule().filters())
+FILTERS.update(PackagesFilterModule().filters())
 FILTERS.update(WheelsFilterModule().filters())
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 FILTER_DIR = os.path.join(REPO, "plugins", "filter")

@@ -45,23 +45,6 @@ def test_branch_of():
         ds.branch_of("current")
 
 
-def test_parse_dpkg_query_keeps_installed_packages_only():
-    out = ("libnvidia-ml1\t535.261.03-1\tii \n"
-           "nvidia-smi\t535.261.03-1\trc \n"
-           "libcuda1:amd64\t535.261.03-1\thi \n"
-           "nvidia-kernel-dkms\t\tun \n")
-    assert ds.parse_dpkg_query(out) == {"libnvidia-ml1": "535.261.03-1",
-                                        "libcuda1": "535.261.03-1"}
-
-
-def test_parse_rpm_query_drops_zero_epoch_and_missing_packages():
-    out = ("nvidia-driver-cuda-libs\t3:550.54.15-1.el9\n"
-           "kmod-nvidia-open-dkms\t0:550.54.15-1.el9\n"
-           "package nvidia-persistenced is not installed\n")
-    assert ds.parse_rpm_query(out) == {"nvidia-driver-cuda-libs": "3:550.54.15-1.el9",
-                                       "kmod-nvidia-open-dkms": "550.54.15-1.el9"}
-
-
 MADISON = """\
 libnvidia-ml1 | 535.309.01-0+deb12u1 | http://deb.debian.org/debian-security bookworm-security/non-free amd64 Packages
 libnvidia-ml1 | 535.261.03-1 | http://deb.debian.org/debian bookworm/non-free amd64 Packages
