@@ -445,3 +445,32 @@ def _nearest_release(release, accept, newer=False):
 def _planned(out, problems, notes):
     out.update(ok=not problems, problems=problems, notes=notes)
     return out
+
+
+def _text(value):
+    return None if value is None else str(value)
+
+
+def _refused(err):
+    return {"ok": False, "problems": [str(err)], "notes": [], "compile_supported": None,
+            "compile_reason": "", "requirements": []}
+
+
+def torch_plan(torch_version, variant, gpu=None, torchvision=None, torchaudio=None, python=None):
+    """The ``torch_plan`` filter: ``preflight`` with its arguments read as text, as a module's
+    ``str`` options would, and a version that is no release reported like every other refusal
+    (``ok`` false, the reason in ``problems``) so that the role's assert names it."""
+    try:
+        return preflight(_text(torch_version), _text(variant), gpu, torchvision=_text(torchvision),
+                         torchaudio=_text(torchaudio), python=_text(python))
+    except (TorchCheckError, _compat.CompatError) as err:
+        return _refused(err)
+
+
+def torch_verdict(report, gpu=None, pci_gpu_count=0):
+    """The ``torch_verdict`` filter: ``evaluate``, with a report that cannot be judged reported
+    as a refusal (``ok`` false, the reason in ``problems``)."""
+    try:
+        return evaluate(report, gpu, int(pci_gpu_count or 0))
+    except (TorchCheckError, ValueError, TypeError) as err:
+        return _refused(err)

@@ -24,6 +24,9 @@ from ansible_collections.gpulab.pytorch_stack.plugins.filter.packages import (
 from ansible_collections.gpulab.pytorch_stack.plugins.filter.report import (
     FilterModule as ReportFilterModule,
 )
+from ansible_collections.gpulab.pytorch_stack.plugins.filter.torch_checks import (
+    FilterModule as TorchChecksFilterModule,
+)
 from ansible_collections.gpulab.pytorch_stack.plugins.filter.wheels import (
     FilterModule as WheelsFilterModule,
 )
@@ -38,6 +41,7 @@ FILTERS.update(FabricFilterModule().filters())
 # keys.py: gpg_primary_fingerprints; wheels.py: wheel_platform_tags.
 FILTERS.update(KeysFilterModule().filters())
 FILTERS.update(PackagesFilterModule().filters())
+FILTERS.update(TorchChecksFilterModule().filters())
 FILTERS.update(WheelsFilterModule().filters())
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 FILTER_DIR = os.path.join(REPO, "plugins", "filter")
