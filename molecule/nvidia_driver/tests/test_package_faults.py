@@ -24,13 +24,12 @@ PACKAGE = "libnvidia-ml1"
 HOLD_LOCK = ("exec -a gpulab-test-lock-holder python3 -c \"import fcntl, time; "
              "lock = open('/var/lib/dpkg/lock-frontend', 'w'); fcntl.lockf(lock, fcntl.LOCK_EX); "
              "time.sleep(900)\"")
-# In the host, at the first journal entry of dpkg's unpack: freeze apt-get (so the run cannot go
-# on and end by itself), kill dpkg, and leave a mark for the test, which then kills the run on
-# the controller and the frozen apt-get: the package is half-installed and dpkg's journal
-# pending, as after a power cut in the middle of an install.
+# In the host, the moment dpkg's journal says the package is half-installed: freeze apt-get (so
+# the run cannot go on and end by itself), kill dpkg, and leave a mark for the test, which then
+# kills the run on the controller and the frozen apt-get: the package is half-installed and
+# dpkg's journal pending, as after a power cut in the middle of an install (dpkg_killer.py).
 MARK = "/run/gpulab-test-dpkg-killed"
-KILL_DPKG = ("while ! ls /var/lib/dpkg/updates/0* >/dev/null 2>&1; do sleep 0.01; done; "
-             "pkill -STOP -x apt-get; pkill -9 -x dpkg; touch " + MARK)
+KILLER = os.path.join(os.path.dirname(__file__), "dpkg_killer.py")
 
 
 def _detached(*argv):
@@ -69,7 +68,9 @@ def _marked():
 
 def test_a_run_killed_mid_unpack_is_finished_by_the_next_run(host):
     host.run("rm -f " + MARK)
-    _detached("sh", "-c", KILL_DPKG)
+    subprocess.run(["docker", "cp", KILLER, CONTAINER + ":/run/gpulab-dpkg-killer.py"],
+                   check=True, timeout=60)
+    _detached("python3", "/run/gpulab-dpkg-killer.py", PACKAGE, MARK)
     run = start_playbook(SITE, *DRIVER_ONLY)
     deadline = time.time() + 600
     try:
@@ -79,6 +80,7 @@ def test_a_run_killed_mid_unpack_is_finished_by_the_next_run(host):
         os.killpg(run.pid, signal.SIGKILL)
         output = run.communicate(timeout=60)[0]
         host.run("pkill -9 -x apt-get")
+        host.run("pkill -f gpulab-dpkg-killer")
     assert _marked(), output[-4000:]
     assert run.returncode == -signal.SIGKILL, output[-4000:]   # killed, not ended by itself
     # the fault is real: dpkg's own audit lists the half-installed package
