@@ -62,7 +62,7 @@ def main(package, mark):
     while select.select([watch], [], [], GIVE_UP_AFTER)[0]:
         events, offset = os.read(watch, 65536), 0
         while offset < len(events):
-            _, _, _, length = EVENT.unpack_from(events, offset)
+            length = EVENT.unpack_from(events, offset)[3]
             start = offset + EVENT.size
             name = events[start:start + length].rstrip(b"\0").decode()
             offset = start + length
