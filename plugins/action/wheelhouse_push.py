@@ -18,6 +18,7 @@ from ansible.utils.display import Display
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._wheelhouse import (
     WheelhouseError,
     complete_manifest,
+    wheels_manifest,
 )
 
 display = Display()
@@ -26,17 +27,19 @@ MODULE = "gpulab.pytorch_stack.wheelhouse_push"
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = True
-    _VALID_ARGS = frozenset(("path", "manifest", "src", "prune"))
+    _VALID_ARGS = frozenset(("path", "manifest", "src", "prune", "mirror", "mirror_timeout"))
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         args = dict(self._task.args)
         src = args.pop("src", None)
-        if not src:   # nothing to send: the host part alone
+        if not src:   # nothing to send (verify only, or the host fetches from a mirror)
             result.update(self._execute_module(MODULE, module_args=args, task_vars=task_vars))
             return result
         src = os.path.expanduser(src)
         try:
+            if not args.get("manifest"):   # every wheel of src, its sha256 read here
+                args["manifest"] = wheels_manifest(src)
             manifest = complete_manifest((args.get("manifest") or {}).get("wheels"),
                                          lambda name: self._local_size(src, name))
         except WheelhouseError as err:
@@ -48,6 +51,9 @@ class ActionModule(ActionBase):
                     "the cache changed after it was checked; run again to fetch it anew"
                     % (os.path.join(src, name), self._local_size(src, name), entry["size"]))
         args["manifest"] = manifest
+        if args.get("mirror"):   # the host fetches from the mirror: nothing goes through here
+            result.update(self._execute_module(MODULE, module_args=args, task_vars=task_vars))
+            return result
         sent = []
         try:
             plan = self._execute_module(MODULE, module_args=dict(args, plan=True),

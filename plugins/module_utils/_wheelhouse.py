@@ -10,6 +10,10 @@ with ``pip`` or ``uv`` ``--no-index --require-hashes``.
 
 A wheelhouse directory holds the wheels, ``manifest.json`` (every wheel's sha256 and size) and
 ``requirements.txt`` (every wheel pinned ``name==version --hash=sha256:...``).
+
+Instead of being sent from the controller, the wheels a host lacks can be fetched by the host
+itself from a lab mirror: a web server that serves a copy of the controller cache
+(``fetch_from_mirror``), each wheel held to the same size and sha256.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -22,8 +26,12 @@ import os
 import re
 import shutil
 import zipfile
+from urllib.parse import quote
 
 MANIFEST = "manifest.json"
+# Where fetch_from_mirror gathers a batch before any of it is placed (inside the wheelhouse, so
+# the move into place is a rename on the same file system; a leftover is removed next time).
+MIRROR_STAGING = ".mirror-staging"
 REQUIREMENTS = "requirements.txt"
 # name-version(-build)?-python-abi-platform.whl (PEP 427)
 _WHEEL = re.compile(r"^(?P<name>[A-Za-z0-9_.]+)-(?P<version>[^-]+)(-\d[^-]*)?-[^-]+-[^-]+-(?P<platform>[^-]+)\.whl$")
@@ -132,6 +140,20 @@ def build_manifest(directory):
                                   "(pip download --only-binary=:all:)" % path)
         wheels[name] = {"sha256": sha256_file(path), "size": os.path.getsize(path),
                         "requirement": wheel_requirement(name)}
+    if not wheels:
+        raise WheelhouseError("%s holds no wheels" % directory)
+    return {"wheels": wheels}
+
+
+def wheels_manifest(directory):
+    """Like build_manifest, for a directory that holds other files besides its wheels (the
+    controller cache's ``wheels/``, which keeps its requirement files there): only ``*.whl``."""
+    wheels = {}
+    for name in sorted(os.listdir(directory)):
+        path = os.path.join(directory, name)
+        if name.endswith(".whl") and not name.startswith(".") and os.path.isfile(path):
+            wheels[name] = {"sha256": sha256_file(path), "size": os.path.getsize(path),
+                            "requirement": wheel_requirement(name)}
     if not wheels:
         raise WheelhouseError("%s holds no wheels" % directory)
     return {"wheels": wheels}
@@ -334,3 +356,63 @@ def fetch(cache_dir, key, download, write, on_damaged=None):
         shutil.rmtree(final)
     os.rename(partial, final)
     return final, manifest, True
+
+
+def mirror_url(base, name):
+    """The URL of wheel ``name`` in the mirror directory ``base`` (``http://mirror:8081/wheels``)."""
+    return "%s/%s" % (str(base).rstrip("/"), quote(name))
+
+
+def fetch_from_mirror(directory, base, names, manifest, opener, chunk=1024 * 1024):
+    """Fetch the wheels ``names`` of ``manifest`` from the mirror directory ``base`` into
+    ``directory``; return the names placed.
+
+    ``opener(url)`` returns a file-like response or raises WheelhouseError saying why the URL
+    gave nothing. Every wheel is read once, its size and sha256 checked as it streams into a
+    staging directory inside ``directory``; only when every one of them matched are they moved
+    into place (mode 0644). Otherwise WheelhouseError names the URL and what came back, and
+    ``directory`` holds what it held before: a wrong or unreachable mirror changes nothing."""
+    check_manifest(manifest)
+    names = sorted(names)
+    staging = os.path.join(directory, MIRROR_STAGING)
+    if os.path.isdir(staging):
+        shutil.rmtree(staging)
+    if not names:
+        return []
+    os.mkdir(staging, 0o700)
+    try:
+        for name in names:
+            _fetch_one(mirror_url(base, name), os.path.join(staging, name),
+                       manifest["wheels"][name], opener, chunk)
+        for name in names:
+            source = os.path.join(staging, name)
+            os.chmod(source, 0o644)
+            os.replace(source, os.path.join(directory, name))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return names
+
+
+def _fetch_one(url, target, entry, opener, chunk):
+    response = opener(url)
+    digest, size = hashlib.sha256(), 0
+    try:
+        with open(target, "wb") as handle:
+            for block in iter(lambda: response.read(chunk), b""):
+                size += len(block)
+                if size > entry["size"]:
+                    raise WheelhouseError(
+                        "%s gave more than the %d bytes pinned for it: the mirror holds another "
+                        "file under that name; copy the controller cache to it again"
+                        % (url, entry["size"]))
+                digest.update(block)
+                handle.write(block)
+    finally:
+        close = getattr(response, "close", None)
+        if close:
+            close()
+    if size != entry["size"] or digest.hexdigest() != entry["sha256"]:
+        raise WheelhouseError(
+            "%s gave %d bytes with sha256 %s, but the pin is %d bytes with sha256 %s: the mirror's "
+            "copy is cut short or another file; copy the controller cache to it again (nothing "
+            "fetched was kept)" % (url, size, digest.hexdigest(), entry["size"], entry["sha256"]))

@@ -24,14 +24,17 @@ from ansible_collections.gpulab.pytorch_stack.plugins.module_utils._wheelhouse i
     download_argv,
     extra_files,
     fetch,
+    fetch_from_mirror,
     incomplete_wheels,
     manylinux_platforms,
+    mirror_url,
     place_staged,
     requirements_text,
     to_send,
     verify,
     wheel_platform_tags,
     wheel_requirement,
+    wheels_manifest,
 )
 
 TORCH = "torch-2.14.1-cp311-cp311-manylinux_2_28_x86_64.whl"
@@ -327,3 +330,91 @@ def test_a_wheel_sent_by_another_login_user_belongs_to_root_once_placed(tmp_path
     os.chown(str(staged / DEMO), 65534, 65534)
     assert place_staged(str(house), str(staged), {"wheels": {DEMO: _entry(b"demo")}}) == ([DEMO], [])
     assert ((house / DEMO).stat().st_uid, (house / DEMO).stat().st_gid) == (0, 0)
+
+
+# A mirror as fetch_from_mirror sees it: an opener over a directory of this machine (the real
+# HTTP path, nginx and Ansible's URL client, is run by tests/integration/test_wheelhouse_push.py
+# and molecule cuda_pip).
+def _mirror(root, asked):
+    def opener(url):
+        asked.append(url)
+        path = os.path.join(str(root), url.split("/mirror/", 1)[1])
+        if not os.path.isfile(path):
+            raise WheelhouseError("%s could not be fetched: HTTP Error 404: Not Found" % url)
+        return open(path, "rb")
+    return opener
+
+
+def _mirror_setup(tmp_path, wheels):
+    mirror, host = tmp_path / "mirror", tmp_path / "host"
+    mirror.mkdir()
+    host.mkdir()
+    for name, data in wheels.items():
+        (mirror / name).write_bytes(data)
+    manifest = {"wheels": dict((name, {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
+                                       "requirement": wheel_requirement(name)})
+                               for name, data in wheels.items())}
+    return mirror, host, manifest
+
+
+WHEELS = {"demo-1.0-py3-none-any.whl": b"demo wheel bytes", "b_c-2.0-py3-none-any.whl": b"b+c wheel"}
+
+
+def test_mirror_url_quotes_the_file_name_and_joins_once():
+    assert mirror_url("http://m:8081/wheels/", "torch-2.14.1+cu130-cp313-cp313-linux_x86_64.whl") == \
+        "http://m:8081/wheels/torch-2.14.1%2Bcu130-cp313-cp313-linux_x86_64.whl"
+
+
+def test_wheels_fetched_from_the_mirror_are_checked_and_placed_0644(tmp_path):
+    mirror, host, manifest = _mirror_setup(tmp_path, WHEELS)
+    asked = []
+    placed = fetch_from_mirror(str(host), "http://m/mirror", sorted(WHEELS), manifest, _mirror(mirror, asked))
+    assert placed == sorted(WHEELS)
+    assert asked == ["http://m/mirror/" + name for name in sorted(WHEELS)]
+    for name, data in WHEELS.items():
+        assert (host / name).read_bytes() == data
+        assert os.stat(str(host / name)).st_mode & 0o777 == 0o644
+    assert verify(str(host), manifest) == []
+    assert sorted(os.listdir(str(host))) == sorted(WHEELS)   # no staging directory left
+
+
+@pytest.mark.parametrize("served, expected", [
+    (b"demo wheel BYTES", "gave 16 bytes with sha256"),          # same size, other bytes
+    (b"demo wheel", "gave 10 bytes with sha256"),                # cut short
+    (b"demo wheel bytes and more", "gave more than the 16 bytes"),
+    (None, "HTTP Error 404"),                                    # the mirror lacks it
+])
+def test_a_wrong_mirror_fails_naming_the_url_and_nothing_is_placed(tmp_path, served, expected):
+    mirror, host, manifest = _mirror_setup(tmp_path, WHEELS)
+    (host / "demo-1.0-py3-none-any.whl").write_bytes(b"kept")   # what the host held before
+    if served is None:
+        (mirror / "demo-1.0-py3-none-any.whl").unlink()
+    else:
+        (mirror / "demo-1.0-py3-none-any.whl").write_bytes(served)
+    with pytest.raises(WheelhouseError) as err:
+        fetch_from_mirror(str(host), "http://m/mirror", sorted(WHEELS), manifest, _mirror(mirror, []))
+    assert "http://m/mirror/demo-1.0-py3-none-any.whl" in str(err.value)
+    assert expected in str(err.value)
+    # the other wheel of the batch came through intact, but is not placed either
+    assert sorted(os.listdir(str(host))) == ["demo-1.0-py3-none-any.whl"]
+    assert (host / "demo-1.0-py3-none-any.whl").read_bytes() == b"kept"
+
+
+def test_nothing_to_fetch_asks_the_mirror_nothing_and_clears_a_left_staging(tmp_path):
+    mirror, host, manifest = _mirror_setup(tmp_path, WHEELS)
+    (host / ".mirror-staging").mkdir()
+    (host / ".mirror-staging" / "demo-1.0-py3-none-any.whl").write_bytes(b"from a killed run")
+    asked = []
+    assert fetch_from_mirror(str(host), "http://m/mirror", [], manifest, _mirror(mirror, asked)) == []
+    assert asked == [] and os.listdir(str(host)) == []
+
+
+def test_wheels_manifest_takes_the_wheels_and_leaves_the_cache_s_other_files_out(tmp_path):
+    (tmp_path / "demo-1.0-py3-none-any.whl").write_bytes(b"demo")
+    (tmp_path / "requirements-ninja-25fc.txt").write_text("ninja==1.13.2\n")
+    (tmp_path / ".demo-2.0-py3-none-any.whl.part").write_bytes(b"half")
+    assert wheels_manifest(str(tmp_path)) == {"wheels": {"demo-1.0-py3-none-any.whl": {
+        "sha256": hashlib.sha256(b"demo").hexdigest(), "size": 4, "requirement": "demo==1.0"}}}
+    (tmp_path / "demo-1.0-py3-none-any.whl").unlink()
+    with pytest.raises(WheelhouseError, match="holds no wheels"):
+        wheels_manifest(str(tmp_path))
