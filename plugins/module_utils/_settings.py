@@ -32,6 +32,10 @@ GPULAB_VARIABLES = (
     "gpulab_upgrade_busy", "gpulab_upgrade_busy_timeout", "gpulab_upgrade_drain",
     "gpulab_upgrade_drain_timeout", "gpulab_upgrade_inactive", "gpulab_upgrade_poll_interval",
     "gpulab_upgrade_slurm_node",
+    # The lab wheel mirror: where hosts fetch wheels (site.yml), and the web server that
+    # playbooks/wheel_mirror.yml sets up and fills.
+    "gpulab_wheel_mirror_url", "gpulab_wheel_mirror_hosts", "gpulab_wheel_mirror_root",
+    "gpulab_wheel_mirror_port", "gpulab_wheel_mirror_sets",
     # Read by the test scenarios (molecule/): the NVML test double's profile, a package mirror.
     "gpulab_nvml_profile", "gpulab_mirror_dir",
 )
@@ -50,6 +54,10 @@ OPTIONAL_PATHS = frozenset((
     "acceptance_cifar10_controller_path", "acceptance_cifar10_path", "cudnn_tarball_src",
     "pytorch2_wheelhouse_src",
 ))
+# Settings that hold an http(s) URL, or "" for none.
+URL_SETTINGS = ("gpulab_wheel_mirror_url",)
+_URL = re.compile(r"^https?://(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)"
+                  r"(:(?P<port>[0-9]{1,5}))?(?P<path>/[^\s?#]*)?$")
 # Settings that hold a path although their argument spec says str.
 STR_PATHS = frozenset(("conda_env_controller_cache", "pytorch2_wheelhouse_cache",
                        "pytorch2_wheelhouse_src"))
@@ -141,6 +149,22 @@ def path_problems(name, value, controller=False, optional=False):
         return ["%s %r is not normalised: give %r" % (name, value, posixpath.normpath(path))]
     if path.rstrip("/") == "":
         return ["%s is the root directory /: give a directory below it" % name]
+    return []
+
+
+def url_problems(name, value):
+    """Why ``value`` is no http(s) URL of a directory for ``name`` ("" means none: no problem)."""
+    if value is None or value == "":
+        return []
+    if not isinstance(value, str):
+        return ["%s must be a URL (a string), got %r" % (name, value)]
+    match = _URL.match(value)
+    if not match:
+        return ["%s %r is not an http:// or https:// URL of a directory (no spaces, user, query "
+                "or fragment), e.g. 'http://wheels.lab.example:8081'" % (name, value)]
+    if match.group("port") and not 0 < int(match.group("port")) < 65536:
+        return ["%s %r names port %s, which does not exist (1-65535)"
+                % (name, value, match.group("port"))]
     return []
 
 
@@ -286,6 +310,9 @@ def check_settings(settings, specs, layers, names=(), strict=False):
     for name in DEVICE_SETTINGS:
         if name in settings and in_scope(name):
             errors.extend(device_problems(name, settings[name]))
+    for name in URL_SETTINGS:
+        if name in settings:
+            errors.extend(url_problems(name, settings[name]))
     if "acceptance" in chosen:
         errors.extend(acceptance_problems(settings))
 

@@ -115,6 +115,10 @@ CASES = [
      "did you mean cuda_toolkit_versions?"),
     ("cache-relative", {"gpulab_controller_cache": "cache/gpulab"}, "gpulab_controller_cache"),
     ("disk-path", {"preflight_disk_path": "opt"}, "preflight_disk_path"),
+    # the lab wheel mirror: not a URL; a URL nothing answers at (the discard port of loopback)
+    ("mirror-url", {"gpulab_wheel_mirror_url": "wheels.lab.example:8081"}, "gpulab_wheel_mirror_url"),
+    ("mirror-unreachable", {"gpulab_wheel_mirror_url": "http://127.0.0.1:9"},
+     "cannot use the wheel mirror gpulab_wheel_mirror_url http://127.0.0.1:9"),
     # A misspelt name alone is a warning (see the last test); this host fails on its limit.
     ("warn-misspelt", {"cuda_toolkit_verisons": ["13.1"], "acceptance_min_accuracy": 2},
      "acceptance_min_accuracy"),

@@ -188,3 +188,30 @@ def test_only_the_chosen_layers_are_checked():
     assert s.check_settings(settings, specs(), ["pytorch2"])[0] == []
     errors = s.check_settings(settings, specs(), ["cuda_toolkit", "cuda_tolkit"])[0]
     assert len(errors) == 2 and "cuda_tolkit" in errors[0] and "opt/cuda" in errors[1]
+
+
+@pytest.mark.parametrize("url", ["", None, "http://wheels.lab.example:8081", "https://192.0.2.5/gpulab/",
+                                 "http://[fd00::5]:8081/wheels", "http://mirror"])
+def test_a_mirror_url_that_is_a_url_is_accepted(url):
+    assert s.url_problems("gpulab_wheel_mirror_url", url) == []
+
+
+@pytest.mark.parametrize("url, says", [
+    ("wheels.lab.example:8081", "is not an http:// or https:// URL"),
+    ("ftp://wheels.lab.example", "is not an http:// or https:// URL"),
+    ("http://user:secret@wheels.lab.example", "is not an http:// or https:// URL"),
+    ("http://wheels.lab.example/?set=1", "is not an http:// or https:// URL"),
+    ("http://wheels lab", "is not an http:// or https:// URL"),
+    ("http://wheels.lab.example:99999", "names port 99999"),
+    (8081, "must be a URL (a string)"),
+])
+def test_a_mirror_url_that_is_no_url_is_refused_naming_the_setting(url, says):
+    problems = s.url_problems("gpulab_wheel_mirror_url", url)
+    assert len(problems) == 1 and problems[0].startswith("gpulab_wheel_mirror_url ") and says in problems[0]
+
+
+def test_the_mirror_url_is_checked_and_known_in_a_whole_stack_check():
+    errors, warnings = s.check_settings({"gpulab_wheel_mirror_url": "mirror:8081"}, {}, ["pytorch2"],
+                                        names=["gpulab_wheel_mirror_url", "gpulab_wheel_mirror_root"])
+    assert [e for e in errors if e.startswith("gpulab_wheel_mirror_url 'mirror:8081'")], errors
+    assert warnings == []   # both names are the collection's
