@@ -12,6 +12,9 @@ import testinfra
 sys.path.insert(0, os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "molecule", "shared"))
 from ansible_run import ANSI, recap, run_playbook  # noqa: E402
 
+# The wheel mirror container has its own tests (test_wheel_mirror.py).
+testinfra_hosts = ["ansible://gpulab-cuda_pip-1", "ansible://gpulab-cuda_pip-2",
+                   "ansible://gpulab-cuda_pip-3"]
 CONVERGE = "molecule/cuda_pip/converge.yml"
 H100, A100, B200 = "gpulab-cuda_pip-1", "gpulab-cuda_pip-2", "gpulab-cuda_pip-3"
 ARCH = {H100: "sm_90", A100: "sm_80"}
