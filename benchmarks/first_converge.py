@@ -26,6 +26,11 @@ the end, also after a failure or Ctrl-C, unless --keep.
 
     .venv/bin/python benchmarks/first_converge.py                       # demo layers, 1 and 4 hosts
     .venv/bin/python benchmarks/first_converge.py --layers cuda_toolkit cudnn conda_env --hosts 1
+    .venv/bin/python benchmarks/first_converge.py --hand-installer uv   # the hand path with uv
+
+--hand-installer uv: the hand path installs the torch wheelhouse with uv (the same wheel the
+role pins, from the controller cache, `uv pip install --compile-bytecode`, as the role runs it)
+instead of pip.
 """
 
 import argparse
@@ -48,6 +53,24 @@ import site_rerun as common   # beside this script: the container, inventory and
 CACHE = os.path.expanduser(os.environ.get("GPULAB_CONTROLLER_CACHE", "~/.cache/gpulab"))
 ROLE_LINE = re.compile(r"^(?:gpulab\.pytorch_stack\.)?(?P<role>[a-z0-9_]+) -+ (?P<s>[0-9.]+)s$", re.M)
 ACCEPTANCE_FILES = os.path.join(common.REPO, "roles", "acceptance", "files")
+
+
+# The CPython tag of the test image's python3 (Debian 12: 3.11): the wheelhouse the demo's
+# hosts install is the one built for it.
+IMAGE_PYTHON = "cp311"
+
+
+def torch_wheelhouses(torch_version, python_tag=IMAGE_PYTHON):
+    """The controller cache's wheelhouse directories that hold torch ``torch_version`` for
+    ``python_tag``, sorted (other scenarios leave sets for other releases and Pythons there)."""
+    found = []
+    for manifest in sorted(glob.glob(os.path.join(CACHE, "wheelhouse", "*", "manifest.json"))):
+        with open(manifest) as handle:
+            wheels = json.load(handle).get("wheels", {})
+        if any(name.startswith("torch-%s" % torch_version) and "-%s-" % python_tag in name
+               for name in wheels):
+            found.append(os.path.dirname(manifest))
+    return found
 
 
 def role_defaults(role):
@@ -76,8 +99,9 @@ def dockerd_rchar():
 class HandPlan:
     """What the hand-written install of each layer does: shell steps and the files it sends."""
 
-    def __init__(self, layers):
+    def __init__(self, layers, installer="pip"):
         self.layers = layers
+        self.installer = installer
         demo = demo_vars()
         cuda = role_defaults("cuda_toolkit")
         cuda_version = demo["cuda_toolkit_versions"][0]
@@ -93,6 +117,7 @@ class HandPlan:
         self.group = conda["conda_env_group"]
         torch = role_defaults("pytorch2")
         self.wheelhouse = self._wheelhouse(torch["pytorch2_torch_version"])
+        self.uv_wheel = torch["pytorch2_uv_wheels"]["x86_64"]["file"]
 
     @staticmethod
     def _cudnn_wheels(cudnn, cuda_version):
@@ -106,13 +131,11 @@ class HandPlan:
 
     @staticmethod
     def _wheelhouse(torch_version):
-        for manifest in sorted(glob.glob(os.path.join(CACHE, "wheelhouse", "*", "manifest.json"))):
-            with open(manifest) as handle:
-                wheels = json.load(handle).get("wheels", {})
-            if any(name.startswith("torch-%s-" % torch_version) for name in wheels):
-                return os.path.dirname(manifest)
-        raise SystemExit("no torch %s wheelhouse in %s: run `make demo` once to fill the cache"
-                         % (torch_version, CACHE))
+        found = torch_wheelhouses(torch_version)
+        if not found:
+            raise SystemExit("no torch %s wheelhouse for %s in %s: run `make demo` once to fill "
+                             "the cache" % (torch_version, IMAGE_PYTHON, CACHE))
+        return found[0]
 
     def check_cache(self):
         missing = [w["file"] for w in self.cuda_wheels + self.cudnn_wheels
@@ -161,9 +184,18 @@ class HandPlan:
                      "%s/bin/python -c 'import sys; print(sys.version)' >/dev/null" % self.env],
                     [])
         if layer == "pytorch2":
+            check = "%s/bin/python -c 'import torch, torchvision; torch.ones(1)'" % self.env
+            if self.installer == "uv":
+                return (["python3 -m pip install -q --disable-pip-version-check --no-index --no-deps "
+                         "--target /tmp/hand/uv /tmp/hand/uv-wheel/%s" % self.uv_wheel,
+                         "/tmp/hand/uv/bin/uv pip install -q --python %s/bin/python --no-cache "
+                         "--compile-bytecode --no-index --find-links /tmp/hand/wheelhouse --require-hashes "
+                         "-r /tmp/hand/wheelhouse/requirements.txt" % self.env, check],
+                        [(self.wheelhouse, "/tmp/hand"),
+                         (os.path.join(CACHE, "wheels", self.uv_wheel), "/tmp/hand/uv-wheel")])
             return (["%s/bin/python -m pip install -q --disable-pip-version-check --no-index --find-links "
                      "/tmp/hand/wheelhouse --require-hashes -r /tmp/hand/wheelhouse/requirements.txt" % self.env,
-                     "%s/bin/python -c 'import torch, torchvision; torch.ones(1)'" % self.env],
+                     check],
                     [(self.wheelhouse, "/tmp/hand")])
         if layer == "acceptance":
             lib = "/usr/local/lib/gpulab-hand"
@@ -268,18 +300,21 @@ def main():
                         help="layers (default: the demo's gpulab_layers)")
     parser.add_argument("--hosts", type=int, nargs="+", default=[1, 4],
                         help="host counts, each on fresh containers (default: 1 4)")
+    parser.add_argument("--hand-installer", choices=["pip", "uv"], default="pip",
+                        help="what the hand path installs the torch wheelhouse with (default pip)")
     parser.add_argument("--keep", action="store_true", help="leave the containers running")
     parser.add_argument("--log-dir", default=None, help="where logs go (default: a temp dir)")
     args = parser.parse_args()
     layers = common.layer_list(args.layers if args.layers is not None else common.demo_layers())
     if "nvidia_driver" in layers:
         parser.error("nvidia_driver has no container equivalent here (no kernel module to load)")
-    plan = HandPlan(layers)
+    plan = HandPlan(layers, args.hand_installer)
     plan.check_cache()
     workdir = args.log_dir or tempfile.mkdtemp(prefix="gpulab-first-")
     os.makedirs(workdir, exist_ok=True)
     common.sigterm_as_interrupt()
-    print("first converge: layers %s; hosts %s" % (" ".join(layers), " ".join(map(str, args.hosts))))
+    print("first converge: layers %s; hosts %s; hand path installs torch with %s"
+          % (" ".join(layers), " ".join(map(str, args.hosts)), args.hand_installer))
     print("machine: %s" % common.describe_machine())
     print("logs: %s" % workdir, flush=True)
     rows, started = [], []

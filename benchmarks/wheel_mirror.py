@@ -27,7 +27,6 @@ also after a failure or Ctrl-C, unless --keep.
 """
 
 import argparse
-import glob
 import json
 import os
 import resource
@@ -36,13 +35,10 @@ import sys
 import tempfile
 import time
 
-import yaml   # PyYAML comes with ansible-core
-
 import site_rerun as common   # beside this script: the container, inventory and run helpers
-from first_converge import dockerd_rchar, gib
+from first_converge import CACHE, dockerd_rchar, gib, role_defaults, torch_wheelhouses
 
 PORT = 18082
-CACHE = os.path.expanduser(os.environ.get("GPULAB_CONTROLLER_CACHE", "~/.cache/gpulab"))
 
 
 def start_mirror(name):
@@ -61,18 +57,11 @@ def start_mirror(name):
     raise SystemExit("the mirror container's systemd did not come up (%s)" % state)
 
 
-def torch_sets(python_tag="cp311"):
-    """The controller cache's wheelhouses (wheelhouse/<set>) of the demo's torch release for
-    the test image's Python (Debian 12: 3.11); the mirror gets only those."""
-    with open(os.path.join(common.REPO, "roles", "pytorch2", "defaults", "main.yml")) as handle:
-        version = yaml.safe_load(handle)["pytorch2_torch_version"]
-    found = []
-    for path in glob.glob(os.path.join(CACHE, "wheelhouse", "*", "manifest.json")):
-        with open(path) as handle:
-            wheels = json.load(handle).get("wheels", {})
-        if any(name.startswith("torch-%s" % version) and "-%s-" % python_tag in name for name in wheels):
-            found.append(os.path.basename(os.path.dirname(path)))
-    return sorted(found)
+def torch_sets():
+    """The controller cache's wheelhouses (wheelhouse/<set>) of the demo's torch release for the
+    test image's Python; the mirror gets only those."""
+    version = role_defaults("pytorch2")["pytorch2_torch_version"]
+    return [os.path.basename(path) for path in torch_wheelhouses(version)]
 
 
 def measured(label, func):
