@@ -148,16 +148,18 @@ def package_rollback(before, after, manager="apt"):
     """What undoes a failed install, from the listings taken ``before`` and ``after`` it:
     ``{"added": [names], "changed": ["name=old version"]}``, each sorted. ``added`` are packages
     dpkg holds now (installed or left half-done) that were not installed before; ``changed``
-    those held now at another version than the one installed before. ``before`` None (the
-    install failed before its listing was taken) gives nothing to undo."""
+    those installed before that are now at another version or gone (a transaction that swapped
+    one package for a conflicting one removed it): installing each at its old version undoes
+    the change. ``before`` None (the install failed before its listing was taken) gives nothing
+    to undo."""
     if before is None:
         return {"added": [], "changed": []}
     was = installed_versions(before, manager)
     now = dict((row["name"], row["version"]) for row in package_rows(after, manager)
                if row["state"] != "absent")
     return {"added": sorted(set(now) - set(was)),
-            "changed": sorted("%s=%s" % (name, was[name]) for name, version in now.items()
-                              if name in was and was[name] != version)}
+            "changed": sorted("%s=%s" % (name, version) for name, version in was.items()
+                              if now.get(name) != version)}
 
 
 def missing(specs, installed, manager):

@@ -15,6 +15,9 @@ import pytest
 sys.path.insert(0, os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "molecule", "shared"))
 from ansible_run import recap, run_playbook  # noqa: E402
 
+# The open flavour's host has its own file (test_open_flavour.py).
+testinfra_hosts = ["ansible://gpulab-nvidia_driver_debian13-1"]
+
 CONVERGE = os.path.join("molecule", "nvidia_driver_debian13", "converge.yml")
 MOK_DIR = "/var/lib/gpulab/nvidia-driver/mok"
 SIGNER = "gpulab.pytorch_stack DKMS module signing key"

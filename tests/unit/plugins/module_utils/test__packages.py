@@ -153,6 +153,22 @@ def test_a_rollback_removes_what_the_install_added_and_puts_back_what_it_changed
     }
 
 
+def test_a_rollback_puts_back_what_the_install_removed():
+    """A flavour switch: apt swapped the proprietary module package for the open one (left
+    half-configured by its failing build), leaving the first only as configuration files."""
+    before = ("nvidia-kernel-dkms\t550.163.01-2\tnvidia-graphics-drivers\tii \n"
+              "nvidia-kernel-support\t550.163.01-2\tnvidia-graphics-drivers\tii \n"
+              "libnvidia-ml1\t550.163.01-2\tnvidia-graphics-drivers\tii \n")
+    after = ("nvidia-kernel-dkms\t550.163.01-2\tnvidia-graphics-drivers\trc \n"
+             "nvidia-open-kernel-dkms\t550.163.01-2\tnvidia-graphics-drivers\tiF \n"
+             "nvidia-open-kernel-support\t550.163.01-2\tnvidia-graphics-drivers\tii \n"
+             "libnvidia-ml1\t550.163.01-2\tnvidia-graphics-drivers\tii \n")
+    assert package_rollback(before, after) == {
+        "added": ["nvidia-open-kernel-dkms", "nvidia-open-kernel-support"],
+        "changed": ["nvidia-kernel-dkms=550.163.01-2", "nvidia-kernel-support=550.163.01-2"],
+    }
+
+
 def test_nothing_to_undo_without_a_listing_from_before_or_when_nothing_changed():
     assert package_rollback(None, AFTER) == {"added": [], "changed": []}
     assert package_rollback(BEFORE, BEFORE) == {"added": [], "changed": []}
