@@ -2,9 +2,10 @@
 # dependencies (requirements-dev.txt) and links this checkout as gpulab.pytorch_stack under
 # .collections; nothing global on the controller is touched except the Docker engine that
 # `make demo` / `make molecule` need (scripts/ensure-docker.sh).
-# `make test-2.21` repeats lint, unit, integration, sanity and two scenarios under ansible-core
-# 2.21 on Python 3.13, in a Debian 13 controller container (scripts/controller-2.21.sh) that
-# runs this same Makefile with VENV=.venv-2.21 REQUIREMENTS=requirements-dev-2.21.txt.
+# `make test-2.21` repeats lint and sanity (with ansible-test units), and runs integration and
+# two scenarios, under ansible-core 2.21 on Python 3.13, in a Debian 13 controller container
+# (scripts/controller-2.21.sh) that runs this same Makefile with VENV=.venv-2.21
+# REQUIREMENTS=requirements-dev-2.21.txt.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -44,7 +45,7 @@ SCENARIOS_WITH_CHECKS ?= nvidia_driver_debian13 cuda_pip
 
 help:
 	@echo "make demo         provision a throwaway Debian 12 container host with site.yml"
-	@echo "make test         lint + unit + integration + sanity + molecule + 2.21 leg, two streams at once (what CI runs)"
+	@echo "make test         lint + sanity (with the unit tests) + integration + molecule + 2.21 leg, two streams at once (what CI runs)"
 	@echo "make test-serial  the same, one target after the other"
 	@echo "make lint         ansible-lint (production profile)"
 	@echo "make unit         pytest tests/unit (module_utils, filters)"
@@ -54,7 +55,7 @@ help:
 	@echo "make release      fold changelogs/fragments into the galaxy.yml version, CHANGELOG.md"
 	@echo "make torchtests   the acceptance trainer's and checks' own tests (tests/torch), CPU torch venv"
 	@echo "make molecule     every molecule scenario ($(SCENARIOS))"
-	@echo "make test-2.21    lint unit integration sanity + $(SCENARIOS_2_21) under ansible-core 2.21, Python 3.13"
+	@echo "make test-2.21    lint integration sanity (with the unit tests) + $(SCENARIOS_2_21) under ansible-core 2.21, Python 3.13"
 	@echo "make clean        remove .venv, .collections and caches (not the Docker image)"
 
 venv: $(STAMP)
@@ -140,7 +141,7 @@ test-serial: lint changelog unit integration sanity molecule torchtests test-2.2
 
 test-2.21: docker
 	scripts/build-test-image.sh
-	scripts/controller-2.21.sh make lint changelog unit integration sanity molecule \
+	scripts/controller-2.21.sh make lint changelog integration sanity molecule \
 	  VENV=$(CURDIR)/.venv-2.21 REQUIREMENTS=requirements-dev-2.21.txt SANITY_PYTHON=3.13 \
 	  SCENARIOS="$(SCENARIOS_2_21)"
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run a command in a Debian 13 (Python 3.13) controller container, for the ansible-core 2.21 leg
-# of `make test`: scripts/controller-2.21.sh make lint unit ... VENV=.venv-2.21 ...
+# of `make test`: scripts/controller-2.21.sh make lint integration ... VENV=.venv-2.21 ...
 # The checkout (and its git directory) is mounted at the same path, so paths in the venv, the
 # collection link and molecule's state are the same inside and out; /var/run/docker.sock and the
 # host's docker CLI let molecule start its Debian 12 test hosts next to the container (siblings

@@ -2,9 +2,10 @@
 # `make test` as two streams at once, because neither keeps two cores busy on its own: the
 # scenarios spend much of their time waiting on Docker, apt, pip and their own polls.
 #   scripts/test-streams.sh "<scenarios for the checks stream>" "<scenarios for the other>"
-#   checks:    lint changelog unit sanity, the ansible-core 2.21 leg (lint changelog unit
-#              integration sanity and its scenarios: the integration tests and those scenarios
-#              run there only, on the current ansible-core), then its share of the others
+#   checks:    lint changelog sanity (ansible-test sanity, then ansible-test units: the unit
+#              tests, once per leg), the ansible-core 2.21 leg (lint changelog integration
+#              sanity and its scenarios: the integration tests and those scenarios run there
+#              only, on the current ansible-core), then its share of the others
 #   scenarios: the other molecule scenarios, then the acceptance scripts' own tests (torchtests)
 # The Makefile shares the scenarios out (SCENARIOS_WITH_CHECKS) so both streams take about as
 # long. Each stream's output goes to the terminal with its name in front of every line and,
@@ -38,7 +39,7 @@ stream() {
 
 with_checks=${1:?scenarios for the checks stream}
 others=${2:?scenarios for the other stream}
-stream checks lint changelog unit sanity test-2.21 molecule SCENARIOS="${with_checks}" &
+stream checks lint changelog sanity test-2.21 molecule SCENARIOS="${with_checks}" &
 checks=$!
 stream scenarios molecule SCENARIOS="${others}" torchtests &
 scenarios=$!

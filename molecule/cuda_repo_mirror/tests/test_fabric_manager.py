@@ -15,7 +15,8 @@ sys.path.insert(0, os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "molec
 from ansible_run import run_playbook  # noqa: E402
 
 HOST = "gpulab-cuda_repo_mirror-1"
-CONVERGE = "molecule/cuda_repo_mirror/converge.yml"
+# converge.yml imports it after the repository play; these runs need only this one.
+PLAYBOOK = "molecule/cuda_repo_mirror/fabric_manager.yml"
 SERVICE = "nvidia-fabricmanager.service"
 FM = "nvidia-fabricmanager-535"
 DRIVER = "cuda-drivers-535"
@@ -49,7 +50,7 @@ def _installed(host, package):
 
 
 def _converge(driver, *extra):
-    return run_playbook(CONVERGE, "-e", "gpulab_test_driver_version=%s" % driver, *extra)
+    return run_playbook(PLAYBOOK, "-e", "gpulab_test_driver_version=%s" % driver, *extra)
 
 
 def _flat(text):
