@@ -27,11 +27,11 @@ SWITCH_TASKS = {
     "gpulab.pytorch_stack.cuda_toolkit : Tell the dynamic linker where the default toolkit's "
     "libraries are",
     "gpulab.pytorch_stack.cuda_toolkit : Rebuild the dynamic linker cache",
-    "gpulab.pytorch_stack.cuda_toolkit : Save the toolkit layer's result on the host",
-    "gpulab.pytorch_stack.cuda_toolkit : Forget the recorded state until every step of this run "
-    "has passed",
-    "gpulab.pytorch_stack.cuda_toolkit : Record the state this full run left, for the next run "
-    "to compare with",
+    "gpulab.pytorch_stack.internal : Write the layer's result on the host: cuda_toolkit",
+    "gpulab.pytorch_stack.internal : Forget the recorded state until every step of this run "
+    "has passed: cuda_toolkit",
+    "gpulab.pytorch_stack.internal : Record the state this full run left, for the next run "
+    "to compare with: cuda_toolkit",
 }
 
 
@@ -125,10 +125,10 @@ def test_a_converged_host_only_compares_and_a_drifted_one_is_repaired():
     assert recap(quiet.stdout)[A100]["changed"] == 0
     words = " ".join(ANSI.sub("", quiet.stdout).split())
     assert "Ask every toolkit its version and compile" not in words  # no step walked
-    assert "Say why the toolkit layer runs every step" not in words
-    assert "Say why the cuDNN layer runs every step" not in words
-    reused = re.findall(r"Reuse the recorded result \(nothing differs\)\] \*+ [^*]*?\*+ (\w+): ",
-                        words)
+    assert "Say why the layer runs every step: cuda_toolkit" not in words
+    assert "Say why the layer runs every step: cudnn" not in words
+    reused = re.findall(r"Reuse the recorded result \(nothing differs\): (?:cuda_toolkit|cudnn)\] "
+                        r"\*+ [^*]*?\*+ (\w+): ", words)
     assert reused == ["ok", "ok"], reused   # the toolkit's and cuDNN's recorded results
 
     host.run_expect([0], "rm /usr/local/cuda && "
@@ -143,10 +143,10 @@ def test_a_converged_host_only_compares_and_a_drifted_one_is_repaired():
         "gpulab.pytorch_stack.cuda_toolkit : Point /usr/local/cuda at the default toolkit",
         "gpulab.pytorch_stack.cuda_toolkit : Set CUDA_HOME, PATH and LD_LIBRARY_PATH for login "
         "shells",
-        "gpulab.pytorch_stack.cuda_toolkit : Forget the recorded state until every step of this run "
-        "has passed",
-        "gpulab.pytorch_stack.cuda_toolkit : Record the state this full run left, for the next run "
-        "to compare with"}, _changed_tasks(repair.stdout)
+        "gpulab.pytorch_stack.internal : Forget the recorded state until every step of this run "
+        "has passed: cuda_toolkit",
+        "gpulab.pytorch_stack.internal : Record the state this full run left, for the next run "
+        "to compare with: cuda_toolkit"}, _changed_tasks(repair.stdout)
     assert "Ask every toolkit its version and compile" in words   # verified again
     assert host.file("/usr/local/cuda").linked_to == "/opt/cuda/13.2"
     assert "edited by hand" not in host.file("/etc/profile.d/gpulab-cuda.sh").content_string
@@ -167,7 +167,7 @@ def test_a_deleted_nvcc_and_a_deleted_libcudnn_are_reinstalled_by_the_run_that_s
     assert "%s is gone (was a file)" % nvcc in words
     assert "%s is gone (was a file)" % libcudnn in words
     reinstalls = [line for line in ANSI.sub("", repair.stdout).splitlines()
-                  if line.startswith("TASK [gpulab.pytorch_stack.cuda_toolkit : Install the wheels "
+                  if line.startswith("TASK [gpulab.pytorch_stack.internal : Install the wheels "
                                      "offline, checking every sha256]")]
     assert len(reinstalls) == 2, reinstalls           # the 13.2 toolkit's set and cuDNN's
     assert "Ask every toolkit its version and compile" in words   # verified again

@@ -55,7 +55,7 @@ def test_a_wrong_fingerprint_is_refused_before_anything_changes(tmp_path):
     playbook.write_text(
         "- name: Wrong key\n  hosts: all\n  gather_facts: true\n  become: true\n  tasks:\n"
         "    - name: Repository\n      ansible.builtin.include_role:\n"
-        "        name: gpulab.pytorch_stack.cuda_toolkit\n        tasks_from: cuda_repo\n")
+        "        name: gpulab.pytorch_stack.nvidia_driver\n        tasks_from: cuda_repo\n")
     run = run_playbook(str(playbook), "-e",
                        "nvidia_driver_cuda_repo_key_fingerprint=%s" % ("0" * 40))
     assert run.returncode != 0

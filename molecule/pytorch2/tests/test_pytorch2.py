@@ -138,8 +138,8 @@ def test_a_drifted_file_is_repaired_and_the_converged_rerun_imports_no_torch(hos
     assert all(c["changed"] == 0 for c in recap(quiet.stdout).values())
     words = " ".join(quiet.stdout.split())
     assert "Run the verify script as an unprivileged group member" not in words
-    assert "Say why the pytorch2 layer runs every step" not in words
-    reused = re.findall(r"pytorch2 : Reuse the recorded result \(nothing differs\)\] \*+ [^*]*?\*+ "
+    assert "Say why the layer runs every step: pytorch2" not in words
+    reused = re.findall(r"internal : Reuse the recorded result \(nothing differs\): pytorch2\] \*+ [^*]*?\*+ "
                         r"(\w+): ", words)
     assert reused == ["ok"], reused
 

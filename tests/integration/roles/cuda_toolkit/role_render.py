@@ -17,11 +17,16 @@ PLAYBOOK = """
   vars:
     ansible_facts: {facts}
   tasks:
-    - name: Load the role's variables and OS data like the role does
+    - name: Load the role's defaults and variables
+      ansible.builtin.include_vars:
+        file: "{{{{ item }}}}"
+      loop: ["{root}/roles/{role}/defaults/main.yml", "{root}/roles/{role}/vars/main.yml"]
+    - name: Load the role's OS data with the loader every role uses
       ansible.builtin.include_role:
-        name: gpulab.pytorch_stack.{role}
+        name: gpulab.pytorch_stack.internal
         tasks_from: os_vars
-        public: true
+      vars:
+        internal_os_vars_dir: "{root}/roles/{role}/vars"
     - name: Print the values asked for
       ansible.builtin.debug:
         msg: {msg}
@@ -43,7 +48,7 @@ SYSTEMS = {
 
 
 def render(role, system, msg, variables):
-    """Run the role's os_vars on localhost with the facts of ``system`` and return ``msg``
+    """Load the role's OS data (the internal role's os_vars) on localhost with the facts of ``system`` and return ``msg``
     (a dict of Jinja expressions) rendered."""
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
                ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".collections"),
@@ -53,7 +58,7 @@ def render(role, system, msg, variables):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as handle:
         handle.write(PLAYBOOK.format(
-            role=role, facts=json.dumps(SYSTEMS[system]), msg=json.dumps(msg)))
+            root=ROOT, role=role, facts=json.dumps(SYSTEMS[system]), msg=json.dumps(msg)))
     command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
                "-i", "localhost,", "-c", "local", path, "-e", json.dumps(variables)]
     run = subprocess.run(command, env=env, capture_output=True, text=True, check=False,

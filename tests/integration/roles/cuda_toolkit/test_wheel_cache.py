@@ -1,9 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpulab.pytorch_stack contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The controller-side wheel cache of cuda_toolkit (and cudnn), run for real on the controller:
+"""The controller-side wheel cache of the wheel sets (cuda_toolkit, cudnn), run for real on the controller:
 a damaged entry is fetched again once from PyPI, a good one is left alone, and one that cannot
-be fetched right fails naming its path on the controller (tasks/wheels_cache.yml)."""
+be fetched right fails naming its path on the controller (roles/internal/tasks/wheels_cache.yml)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -26,7 +26,7 @@ PLAY = """
   tasks:
     - name: Fill the wheel cache
       ansible.builtin.include_role:
-        name: gpulab.pytorch_stack.cuda_toolkit
+        name: gpulab.pytorch_stack.internal
         tasks_from: wheels_cache
 """
 
@@ -35,8 +35,8 @@ def run_cache(tmp_path, sha256=SHA256):
     play = tmp_path / "play.yml"
     play.write_text(PLAY)
     extra = {"gpulab_controller_cache": str(tmp_path / "cache"),
-             "cuda_toolkit_wheels_files": [{"file": WHEEL, "sha256": sha256}],
-             "__cuda_toolkit_wheels_req": "nvidia_ml_py==13.615.71 --hash=sha256:%s\n" % sha256}
+             "internal_wheels_files": [{"file": WHEEL, "sha256": sha256}],
+             "__internal_wheels_req": "nvidia_ml_py==13.615.71 --hash=sha256:%s\n" % sha256}
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
                ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".collections"),
                ANSIBLE_NOCOLOR="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default",
@@ -62,7 +62,7 @@ def test_a_truncated_cached_wheel_is_fetched_again_then_left_alone(tmp_path):
     cached.write_bytes(data[:len(data) // 3])         # an interrupted or damaged download
     again = run_cache(tmp_path)
     assert again.returncode == 0, again.stdout[-3000:]
-    assert "TASK [gpulab.pytorch_stack.cuda_toolkit : Remove the cached wheels whose sha256 is " \
+    assert "TASK [gpulab.pytorch_stack.internal : Remove the cached wheels whose sha256 is " \
            "not the pinned one]" in again.stdout
     assert sha256_of(cached) == SHA256
     quiet = run_cache(tmp_path)                       # a good entry: nothing fetched
