@@ -76,17 +76,27 @@ def snapshot(paths):
     return dict((os.path.normpath(path), path_state(path)) for path in paths)
 
 
-def group_problems(groups, getgrnam):
-    """Differences for groups that are missing or lack a member; ``groups`` is {name: [user]}
-    and ``getgrnam`` is grp.getgrnam (passed in so tests need no real group database)."""
+def group_problems(groups, getgrnam, getpwnam=None):
+    """Differences for groups that are missing or lack a member; ``groups`` is {name: [user]},
+    ``getgrnam`` and ``getpwnam`` are grp.getgrnam and pwd.getpwnam (passed in so tests need no
+    real databases). A user whose primary group it is counts as a member (the group's member
+    list names only the users that have it as a supplementary group)."""
     problems = []
     for name in sorted(groups):
         try:
-            members = set(getgrnam(name).gr_mem)
+            group = getgrnam(name)
         except KeyError:
             problems.append("group %s does not exist" % name)
             continue
-        lacking = sorted(set(groups[name] or []) - members)
+        members = set(group.gr_mem)
+        lacking = []
+        for user in sorted(set(groups[name] or []) - members):
+            try:
+                primary = getpwnam(user).pw_gid == group.gr_gid if getpwnam else False
+            except KeyError:
+                primary = False
+            if not primary:
+                lacking.append(user)
         if lacking:
             problems.append("group %s lacks %s" % (name, ", ".join(lacking)))
     return problems

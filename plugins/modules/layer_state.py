@@ -142,6 +142,7 @@ path:
 
 import grp
 import os
+import pwd
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -212,7 +213,7 @@ def main():
     if params["state"] == "check":
         record = read_record(path)
         differences = compare(record, name, inputs_sha256, paths_state, packages)
-        differences += group_problems(params["groups"], grp.getgrnam)
+        differences += group_problems(params["groups"], grp.getgrnam, pwd.getpwnam)
         for tree in params["trees"]:
             writable = world_writable(tree)
             if writable:

@@ -11,7 +11,8 @@ import os
 
 from ansible_collections.gpulab.pytorch_stack.plugins.module_utils import _layer_state as state
 
-Group = collections.namedtuple("Group", "gr_mem")
+Group = collections.namedtuple("Group", "gr_mem gr_gid")
+Passwd = collections.namedtuple("Passwd", "pw_gid")
 
 
 def _layout(tmp_path):
@@ -111,7 +112,7 @@ def test_package_versions_marks_absent_and_unpinned_specs():
 
 
 def test_groups_must_exist_and_hold_their_members():
-    groups = {"gpulab": Group(["alice", "trainer"])}
+    groups = {"gpulab": Group(["alice", "trainer"], 990)}
 
     def getgrnam(name):
         return groups[name]
@@ -120,6 +121,24 @@ def test_groups_must_exist_and_hold_their_members():
     assert state.group_problems({"gpulab": ["alice", "bob", "carol"]}, getgrnam) == [
         "group gpulab lacks bob, carol"]
     assert state.group_problems({"lab": []}, getgrnam) == ["group lab does not exist"]
+
+
+def test_a_user_whose_primary_group_it_is_counts_as_a_member():
+    # The acceptance account is made with the lab group as its primary group: the group's
+    # member list does not name it, and it still belongs.
+    groups = {"gpulab": Group(["alice"], 990)}
+    users = {"gpulab-acceptance": Passwd(990), "bob": Passwd(100)}
+
+    def getgrnam(name):
+        return groups[name]
+
+    def getpwnam(name):
+        return users[name]
+
+    assert state.group_problems({"gpulab": ["alice", "gpulab-acceptance"]}, getgrnam,
+                                getpwnam) == []
+    assert state.group_problems({"gpulab": ["bob", "nobody-here"]}, getgrnam, getpwnam) == [
+        "group gpulab lacks bob, nobody-here"]
 
 
 def test_world_writable_entries_are_found_but_links_are_not(tmp_path):
