@@ -24,4 +24,6 @@ class FilterModule(object):
             installed_packages=_packages.installed_packages,
             apt_pins=_packages.apt_pins,
             package_rollback=_packages.package_rollback,
+            package_query_argv=_packages.package_query_argv,
+            missing_packages=_packages.missing_packages,
         )

@@ -9,9 +9,10 @@
 Every listing is asked for in one format (``DPKG_FORMAT``, ``RPM_FORMAT``: name, version, source
 package, dpkg's status) and read by ``package_rows``; the rest derive from it:
 
-- which of a list of package specs are not installed (``missing``): a converged host needs no
-  package manager run at all, the roles ask this first and start apt or dnf (and refresh apt's
-  lists) only for what is missing. Specs are written as the roles give them to
+- which of a list of package specs are not installed (``missing_packages`` over the listing of
+  ``package_query_argv``, both filters; the internal role's ``packages`` entry point): a host
+  that has them all needs no package manager run at all, apt or dnf start (and apt's lists are
+  refreshed) only for what is missing. Specs are written as the roles give them to
   ansible.builtin.apt / ansible.builtin.dnf: ``name`` or, for apt, ``name=version``;
 - the installed version of a package (``installed_versions``, the nvidia_driver_state module);
 - through filters, the nvidia_driver role's apt decisions: the installed rows it holds or moves
@@ -173,6 +174,18 @@ def missing(specs, installed, manager):
     return out
 
 
+def package_query_argv(specs, manager):
+    """The one listing command (``DPKG_FORMAT`` / ``RPM_FORMAT``) for the names of ``specs``;
+    raises PackageSpecError on a spec that cannot be checked (a pattern, a range, a path)."""
+    return dpkg_query_argv(specs) if manager == "apt" else rpm_query_argv(specs)
+
+
+def missing_packages(output, specs, manager="apt"):
+    """The specs, in their order, that a listing of ``package_query_argv`` does not show
+    installed (or not at the pinned version)."""
+    return missing(specs, installed(output, manager), manager)
+
+
 def query_installed(module, specs, manager):
     """{name: set of versions} installed of the packages that ``specs`` name, from one
     dpkg-query (manager apt) or rpm call run by the AnsibleModule ``module``; fails the module
@@ -180,7 +193,7 @@ def query_installed(module, specs, manager):
     if not specs:
         return {}
     try:
-        argv = dpkg_query_argv(specs) if manager == "apt" else rpm_query_argv(specs)
+        argv = package_query_argv(specs, manager)
     except PackageSpecError as err:
         module.fail_json(msg=str(err))
     argv[0] = module.get_bin_path(argv[0], required=True)

@@ -1,21 +1,32 @@
 # Copyright: (c) 2026, gpulab.pytorch_stack contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""package_state and the toolkit links (ansible.builtin.file, as roles/cuda_toolkit/tasks/wheels.yml
+"""The missing-package check of the internal role's packages entry point (its listing command
+and filters) and the toolkit links (ansible.builtin.file, as roles/internal/tasks/wheels.yml
 makes them) through ansible-playbook on this machine: the real dpkg database (or rpm's, on a
 RHEL-family controller) and a real directory tree."""
 
 import os
 import shutil
+import subprocess
 
 import pytest
 
+# As roles/internal/tasks/packages.yml asks and reads.
 PACKAGES = """
+    - name: listing
+      ansible.builtin.command:
+        argv: "{{ names | gpulab.pytorch_stack.package_query_argv(manager) }}"
+      environment:
+        LC_ALL: C
+      register: listing
+      changed_when: false
+      failed_when: false
     - name: state
-      gpulab.pytorch_stack.package_state:
-        names: "{{ names }}"
+      ansible.builtin.debug:
+        msg: "{{ listing.stdout | gpulab.pytorch_stack.missing_packages(names, manager) }}"
 """
 
-# roles/cuda_toolkit/tasks/wheels.yml
+# roles/internal/tasks/wheels.yml
 LINKS = """
     - name: links
       ansible.builtin.file:
@@ -33,26 +44,32 @@ needs_a_package_database = pytest.mark.skipif(
     reason="needs dpkg-query or rpm on the machine running the tests")
 
 
+MANAGER = "apt" if shutil.which("dpkg-query") else "dnf"
+
+
 @needs_a_package_database
-def test_package_state_names_what_is_missing(localhost_play):
+def test_the_missing_packages_are_named_in_their_order(localhost_play):
     names = ["gpulab-no-such-package", PRESENT, "gpulab-no-such-package-either"]
-    result = localhost_play(PACKAGES, {"names": names})["state"]
-    assert result["changed"] is False
-    assert result["missing"] == ["gpulab-no-such-package", "gpulab-no-such-package-either"]
-    assert list(result["installed"]) == [PRESENT]
+    result = localhost_play(PACKAGES, {"names": names, "manager": MANAGER})
+    assert result["listing"]["rc"] != 0                 # not installed is an answer
+    assert result["state"]["msg"] == ["gpulab-no-such-package", "gpulab-no-such-package-either"]
+    assert localhost_play(PACKAGES, {"names": [PRESENT], "manager": MANAGER})["state"]["msg"] == []
 
 
 @pytest.mark.skipif(not shutil.which("dpkg-query"), reason="apt version pins need dpkg")
-def test_package_state_checks_an_apt_version_pin(localhost_play):
-    installed = localhost_play(PACKAGES, {"names": ["libc6"]})["state"]["installed"]["libc6"][0]
-    result = localhost_play(PACKAGES, {"names": ["libc6=%s" % installed, "libc6=0.0-0"]})["state"]
-    assert result["missing"] == ["libc6=0.0-0"]
+def test_an_apt_version_pin_is_checked(localhost_play):
+    version = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "libc6"], capture_output=True,
+                             text=True, check=True).stdout.strip()
+    result = localhost_play(PACKAGES, {"names": ["libc6=%s" % version, "libc6=0.0-0"],
+                                       "manager": "apt"})
+    assert result["state"]["msg"] == ["libc6=0.0-0"]
 
 
-def test_package_state_refuses_a_pattern_before_asking(localhost_play):
-    result = localhost_play(PACKAGES, {"names": ["python3-*"]})["state"]
+def test_a_pattern_is_refused_before_anything_is_asked(localhost_play):
+    result = localhost_play(PACKAGES, {"names": ["python3-*"], "manager": "apt"})["listing"]
     assert result["failed"] is True
     assert "python3-*" in result["msg"]
+    assert "cmd" not in result                          # dpkg-query never ran
 
 
 def _changed_links(result):
